@@ -1,0 +1,112 @@
+"""Async middleware: HTMX metadata on the request, timing and cache headers on the response.
+
+Every middleware in settings.MIDDLEWARE must run in the event loop: Django's
+``MiddlewareMixin`` hops to a thread for each ``process_request`` and
+``process_response`` of an async request. The stock middleware we use only
+compute (no I/O), so ``RunInline`` calls their hooks directly in the loop.
+"""
+
+import re
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from asgiref.sync import markcoroutinefunction
+from django.http import HttpRequest, HttpResponseBase
+from django.middleware import clickjacking, common, csp, security
+from django.utils.cache import patch_vary_headers
+
+from dashboard.filters import FiltersForm
+from widgets.params import page_query
+from widgets.timing import SourceTiming, collect_timings, server_timing_header
+
+AsyncGetResponse = Callable[[HttpRequest], Awaitable[HttpResponseBase]]
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class DashboardRequest:
+    """What a widget or page may want to know about the HTMX request that reached it."""
+
+    request_id: str
+    is_htmx: bool
+    trigger: str | None
+    target: str | None
+    current_url: str | None
+    filters: dict[str, Any]
+    timings: list[SourceTiming] = field(default_factory=list)
+
+
+def dashboard_filters(request: HttpRequest) -> dict[str, Any]:
+    """The valid dashboard filters of the page: the HTMX page URL's, else this URL's."""
+    query = page_query(request) if request.htmx else request.GET
+    form = FiltersForm(data=query)
+    form.is_valid()
+    return {name: value for name, value in form.cleaned_data.items() if value}
+
+
+class DashboardMiddleware:
+    """Attach ``request.dashboard``; set Vary, Server-Timing and the request id."""
+
+    sync_capable = False
+    async_capable = True
+
+    def __init__(self, get_response: AsyncGetResponse) -> None:
+        self.get_response = get_response
+        markcoroutinefunction(self)
+
+    async def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        incoming_id = request.headers.get(REQUEST_ID_HEADER, "")
+        with collect_timings() as timings:
+            request.dashboard = DashboardRequest(  # type: ignore[attr-defined]
+                request_id=incoming_id if _VALID_REQUEST_ID.match(incoming_id) else uuid.uuid4().hex,
+                is_htmx=bool(request.htmx),
+                trigger=request.htmx.trigger,
+                target=request.htmx.target,
+                current_url=request.htmx.current_url,
+                filters=dashboard_filters(request),
+                timings=timings,
+            )
+            response = await self.get_response(request)
+        patch_vary_headers(response, ["HX-Request"])
+        response[REQUEST_ID_HEADER] = request.dashboard.request_id  # type: ignore[attr-defined]
+        if timings and not response.streaming:
+            response["Server-Timing"] = server_timing_header(timings)
+        return response
+
+
+class RunInline:
+    """Run a ``MiddlewareMixin``'s hooks in the event loop instead of a thread.
+
+    Only for middleware whose hooks do no I/O; each subclass below is one.
+    """
+
+    get_response: AsyncGetResponse
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
+        response = None
+        if hasattr(self, "process_request"):
+            response = self.process_request(request)
+        response = response or await self.get_response(request)
+        if hasattr(self, "process_response"):
+            response = self.process_response(request, response)
+        return response
+
+
+class SecurityMiddleware(RunInline, security.SecurityMiddleware):  # type: ignore[misc]
+    pass
+
+
+class CommonMiddleware(RunInline, common.CommonMiddleware):  # type: ignore[misc]
+    pass
+
+
+class ContentSecurityPolicyMiddleware(RunInline, csp.ContentSecurityPolicyMiddleware):  # type: ignore[misc]
+    pass
+
+
+class XFrameOptionsMiddleware(RunInline, clickjacking.XFrameOptionsMiddleware):  # type: ignore[misc]
+    pass

@@ -1,0 +1,104 @@
+"""The demo's async ORM aggregates over orders. Each returns plain data."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Avg, Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncDay, TruncHour
+
+from dashboard.filters import Period
+from dashboard.models import Order
+
+
+def paid_in(period: Period) -> QuerySet[Order]:
+    return Order.objects.filter(
+        created_at__gte=period.start, created_at__lt=period.end, status=Order.Status.PAID
+    )
+
+
+async def revenue_cents(period: Period) -> int:
+    result = await paid_in(period).aaggregate(total=Sum("amount_cents"))
+    return int(result["total"] or 0)
+
+
+async def orders_per_bucket(period: Period) -> list[tuple[datetime, int]]:
+    """Order counts per hour (ranges up to two days) or per day."""
+    trunc = TruncHour if period.is_hourly else TruncDay
+    rows = (
+        Order.objects.filter(created_at__gte=period.start, created_at__lt=period.end)
+        .annotate(bucket=trunc("created_at"))
+        .values("bucket")
+        .annotate(count=Count("id"))
+        .order_by("bucket")
+    )
+    return [(row["bucket"], row["count"]) async for row in rows]
+
+
+async def top_products(period: Period, limit: int = 10) -> list[tuple[str, int, int]]:
+    """``(product name, revenue cents, units)`` by revenue, highest first."""
+    rows = (
+        paid_in(period)
+        .values("product__name")
+        .annotate(revenue=Sum("amount_cents"), units=Sum("quantity"))
+        .order_by("-revenue", "product__name")[:limit]
+    )
+    return [(row["product__name"], int(row["revenue"]), int(row["units"])) async for row in rows]
+
+
+async def orders_by_country(period: Period) -> list[tuple[str, int]]:
+    rows = (
+        Order.objects.filter(created_at__gte=period.start, created_at__lt=period.end)
+        .values("country")
+        .annotate(count=Count("id"))
+        .order_by("-count", "country")
+    )
+    return [(row["country"], row["count"]) async for row in rows]
+
+
+@dataclass(frozen=True)
+class OrderStats:
+    orders: int
+    refunded: int
+    average_paid_cents: float
+
+    @property
+    def refund_rate(self) -> float:
+        return self.refunded / self.orders if self.orders else 0.0
+
+
+async def order_stats(period: Period) -> OrderStats:
+    result = await Order.objects.filter(
+        created_at__gte=period.start, created_at__lt=period.end
+    ).aaggregate(
+        orders=Count("id"),
+        refunded=Count("id", filter=Q(status=Order.Status.REFUNDED)),
+        average_paid=Avg("amount_cents", filter=Q(status=Order.Status.PAID)),
+    )
+    return OrderStats(result["orders"], result["refunded"], float(result["average_paid"] or 0))
+
+
+@dataclass(frozen=True)
+class RecentOrder:
+    id: int
+    created_at: datetime
+    customer: str
+    country: str
+    product: str
+    amount_cents: int
+    status: str
+
+
+async def latest_orders(limit: int = 10) -> list[RecentOrder]:
+    rows = Order.objects.select_related("customer", "product").order_by("-created_at", "-id")[:limit]
+    return [
+        RecentOrder(
+            order.pk,
+            order.created_at,
+            order.customer.name,
+            order.country,
+            order.product.name,
+            order.amount_cents,
+            order.get_status_display(),
+        )
+        async for order in rows
+    ]

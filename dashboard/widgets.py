@@ -1,0 +1,188 @@
+"""The demo dashboard's widgets, found by the widgets app's autodiscovery."""
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from dashboard import queries
+from dashboard.filters import RANGE_LABELS, FiltersForm, Period, RangeForm
+from dashboard.money import format_money, fx_rate_source
+from widgets.builtin.chart import TimeSeriesWidget, build_bar_chart
+from widgets.builtin.kpi import Kpi, KpiWidget, relative_change
+from widgets.builtin.rates import RatesWidget
+from widgets.builtin.statuspage import StatuspageWidget
+from widgets.builtin.table import ShareWidget, Table, TableWidget, shares_of
+from widgets.builtin.uptime import UptimeWidget
+from widgets.registry import register
+from widgets.sources import gather_sources, orm
+
+
+def period_of(params: Mapping[str, Any]) -> Period:
+    return Period.ending(timezone.now(), params["range"])
+
+
+@register
+class RevenueWidget(KpiWidget):
+    name = "revenue"
+    title = "Revenue"
+    params_form = FiltersForm
+    refresh_seconds = 30
+
+    async def load(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        period = period_of(params)
+        values = await gather_sources(
+            orm("revenue", lambda: queries.revenue_cents(period)),
+            orm("previous-revenue", lambda: queries.revenue_cents(period.previous)),
+            fx_rate_source(params["currency"]),
+        )
+        currency, rate = params["currency"], values["fx-rate"]
+        kpi = Kpi(
+            label=f"Revenue, {RANGE_LABELS[params['range']].lower()}",
+            value=format_money(values["revenue"], rate, currency),
+            change=relative_change(values["revenue"], values["previous-revenue"]),
+            detail=f"Previous period: {format_money(values['previous-revenue'], rate, currency)}",
+        )
+        return {"kpis": [kpi]}
+
+
+@register
+class OrdersOverTimeWidget(TimeSeriesWidget):
+    name = "orders_over_time"
+    title = "Orders over time"
+    params_form = RangeForm
+    refresh_seconds = 60
+
+    async def load(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        period = period_of(params)
+        buckets = (await gather_sources(orm("orders", lambda: queries.orders_per_bucket(period))))["orders"]
+        label_format = "%d %b %H:00" if period.is_hourly else "%d %b"
+        points = [(bucket.strftime(label_format), float(count)) for bucket, count in buckets]
+        per = "hour" if period.is_hourly else "day"
+        return {"chart": build_bar_chart(f"Orders per {per}, {RANGE_LABELS[params['range']].lower()}", points, "orders")}
+
+
+@register
+class TopProductsWidget(TableWidget):
+    name = "top_products"
+    title = "Top 10 products by revenue"
+    params_form = FiltersForm
+    refresh_seconds = 60
+
+    async def load(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        period = period_of(params)
+        values = await gather_sources(
+            orm("top-products", lambda: queries.top_products(period)), fx_rate_source(params["currency"])
+        )
+        rate, currency = values["fx-rate"], params["currency"]
+        rows = [
+            [str(rank), name, f"{units:,}", format_money(revenue, rate, currency)]
+            for rank, (name, revenue, units) in enumerate(values["top-products"], start=1)
+        ]
+        table = Table(["#", "Product", "Units", "Revenue"], rows, numeric=frozenset({0, 2, 3}))
+        return {"table": table}
+
+
+@register
+class OrdersByCountryWidget(ShareWidget):
+    name = "orders_by_country"
+    title = "Orders by country"
+    params_form = RangeForm
+    refresh_seconds = 60
+
+    async def load(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        period = period_of(params)
+        rows = (await gather_sources(orm("countries", lambda: queries.orders_by_country(period))))["countries"]
+        return {
+            "shares": shares_of([(country, float(count), f"{count:,}") for country, count in rows]),
+            "caption": "Share of orders by country",
+        }
+
+
+@register
+class OrderHealthWidget(KpiWidget):
+    name = "order_health"
+    title = "Average order value and refunds"
+    params_form = FiltersForm
+    refresh_seconds = 60
+
+    async def load(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        period = period_of(params)
+        values = await gather_sources(
+            orm("order-stats", lambda: queries.order_stats(period)),
+            orm("previous-order-stats", lambda: queries.order_stats(period.previous)),
+            fx_rate_source(params["currency"]),
+        )
+        stats, previous = values["order-stats"], values["previous-order-stats"]
+        rate, currency = values["fx-rate"], params["currency"]
+        return {
+            "kpis": [
+                Kpi(
+                    "Average order value",
+                    format_money(stats.average_paid_cents, rate, currency),
+                    relative_change(stats.average_paid_cents, previous.average_paid_cents),
+                ),
+                Kpi(
+                    "Refund rate",
+                    f"{stats.refund_rate * 100:.1f} %",
+                    relative_change(stats.refund_rate, previous.refund_rate),
+                    detail=f"{stats.refunded:,} of {stats.orders:,} orders",
+                ),
+            ]
+        }
+
+
+@register
+class FxRatesWidget(RatesWidget):
+    name = "fx_rates"
+    title = "FX rates"
+    refresh_seconds = 60
+
+    def base_url(self) -> str:
+        return str(settings.RATES_API_URL)
+
+
+@register
+class ServiceStatusWidget(StatuspageWidget):
+    name = "service_status"
+    title = "Service status"
+    refresh_seconds = 30
+
+    def base_url(self) -> str:
+        return str(settings.STATUS_API_URL)
+
+
+@register
+class UptimeChecksWidget(UptimeWidget):
+    name = "uptime"
+    title = "Uptime"
+    refresh_seconds = 20
+
+    def urls(self) -> list[str]:
+        return list(settings.HEALTHCHECK_URLS)
+
+
+@register
+class RecentOrdersWidget(TableWidget):
+    name = "recent_orders"
+    title = "Recent orders"
+    refresh_seconds = 5
+
+    async def load(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        orders = (await gather_sources(orm("recent-orders", queries.latest_orders)))["recent-orders"]
+        rows = [
+            [
+                f"#{order.id}",
+                timezone.localtime(order.created_at).strftime("%H:%M:%S"),
+                order.customer,
+                order.country,
+                order.product,
+                format_money(order.amount_cents, Decimal(1), "EUR"),
+                order.status,
+            ]
+            for order in orders
+        ]
+        columns = ["Order", "Time", "Customer", "Country", "Product", "Amount", "Status"]
+        return {"table": Table(columns, rows, numeric=frozenset({5}), empty_message="No orders yet.")}

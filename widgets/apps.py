@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class WidgetsConfig(AppConfig):
+    name = "widgets"
+    verbose_name = "Dashboard widgets"
+
+    def ready(self) -> None:
+        from widgets import checks  # noqa: F401  (registers the system checks)
+        from widgets.registry import autodiscover
+
+        autodiscover()

@@ -1,0 +1,59 @@
+"""The ``Widget`` class: what a dashboard widget declares and how it loads."""
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from django import forms
+
+
+class NoParams(forms.Form):
+    """The parameters form of a widget that takes none."""
+
+
+class Widget:
+    """A dashboard widget: a name, a partial template, parameters and an async ``load``.
+
+    Subclass it, set the class attributes, implement ``load`` and register it
+    with ``@register``::
+
+        @register
+        class SignupsWidget(Widget):
+            name = "signups"
+            title = "Sign-ups today"
+            template_name = "widgets/builtin/kpi.html"
+            refresh_seconds = 30
+
+            async def load(self, params):
+                count = await User.objects.filter(date_joined__date=today()).acount()
+                return {"items": [Kpi("Sign-ups", str(count))]}
+
+    ``load`` receives the validated ``params_form`` data and returns the
+    template context of the ``ready`` partial in ``template_name``. It runs
+    its sources concurrently with ``widgets.sources.gather_sources``; a failed
+    source raises ``SourcesFailed`` and the widget renders its error state.
+    """
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    template_name: ClassVar[str]
+    params_form: ClassVar[type[forms.Form]] = NoParams
+    refresh_seconds: ClassVar[int] = 60
+    description: ClassVar[str] = ""
+
+    async def load(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        raise NotImplementedError(f"{type(self).__name__} must implement async def load()")
+
+    def bind_params(self, data: Mapping[str, Any]) -> forms.Form:
+        """Bind raw query values to the parameters form, keeping only its fields."""
+        fields = self.params_form.base_fields
+        return self.params_form(data={key: data[key] for key in fields if key in data})
+
+    def default_params(self) -> dict[str, Any]:
+        """The initial value of every parameter, as used when a URL sets none."""
+        return {
+            key: field.initial for key, field in self.params_form.base_fields.items() if field.initial is not None
+        }
+
+    @property
+    def ready_template(self) -> str:
+        return f"{self.template_name}#ready"

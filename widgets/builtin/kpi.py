@@ -1,0 +1,39 @@
+"""Key figures: a value, an optional change against a previous period."""
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from widgets.base import Widget
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One key figure; ``change`` is a fraction (0.12 for +12 %) or None."""
+
+    label: str
+    value: str
+    change: float | None = None
+    detail: str = ""
+
+    @property
+    def change_percent(self) -> str:
+        return "" if self.change is None else f"{self.change * 100:+.1f} %"
+
+    @property
+    def trend(self) -> str:
+        if self.change is None or abs(self.change) < 0.0005:
+            return "flat"
+        return "up" if self.change > 0 else "down"
+
+
+class KpiWidget(Widget):
+    """Renders ``{"kpis": [Kpi, ...]}``."""
+
+    template_name: ClassVar[str] = "widgets/builtin/kpi.html"
+
+
+def relative_change(current: float, previous: float) -> float | None:
+    """The change from ``previous`` to ``current`` as a fraction; None when undefined."""
+    if previous == 0:
+        return None
+    return (current - previous) / previous

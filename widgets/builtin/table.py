@@ -1,0 +1,48 @@
+"""Tables, and tables of shares with a bar per row."""
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from widgets.base import Widget
+
+
+@dataclass(frozen=True)
+class Table:
+    """Cells are display strings; ``numeric`` lists the right-aligned columns."""
+
+    columns: list[str]
+    rows: list[list[str]]
+    caption: str = ""
+    numeric: frozenset[int] = frozenset()
+    empty_message: str = "Nothing to show yet."
+
+
+class TableWidget(Widget):
+    """Renders ``{"table": Table}``."""
+
+    template_name: ClassVar[str] = "widgets/builtin/table.html"
+
+
+@dataclass(frozen=True)
+class Share:
+    """One row of a share breakdown; ``fraction`` is between 0 and 1."""
+
+    label: str
+    value: str
+    fraction: float
+
+    @property
+    def percent(self) -> str:
+        return f"{self.fraction * 100:.1f} %"
+
+
+class ShareWidget(Widget):
+    """Renders ``{"shares": [Share, ...], "caption": str}`` as labelled meters."""
+
+    template_name: ClassVar[str] = "widgets/builtin/shares.html"
+
+
+def shares_of(rows: list[tuple[str, float, str]]) -> list[Share]:
+    """Turn ``(label, amount, display)`` rows into shares of their total."""
+    total = sum(amount for _, amount, _ in rows)
+    return [Share(label, display, amount / total if total else 0.0) for label, amount, display in rows]

@@ -1,0 +1,40 @@
+"""System checks: every registered widget is complete and its template exists."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.apps import AppConfig
+from django.core.checks import CheckMessage, Error, register
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+
+from widgets.registry import registry
+
+
+@register()
+def check_widgets(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    for widget in registry:
+        label = type(widget).__qualname__
+        for attribute in ("title", "template_name"):
+            if not getattr(widget, attribute, ""):
+                messages.append(
+                    Error(f"Widget {widget.name!r} ({label}) has no {attribute}.", id="widgets.E001")
+                )
+        template_name = getattr(widget, "template_name", "")
+        if template_name:
+            try:
+                get_template(widget.ready_template)
+            except TemplateDoesNotExist:
+                messages.append(
+                    Error(
+                        f"Widget {widget.name!r} ({label}): template {template_name!r} "
+                        "does not exist or has no {% partialdef ready %}.",
+                        id="widgets.E002",
+                    )
+                )
+        if widget.refresh_seconds < 1:
+            messages.append(
+                Error(f"Widget {widget.name!r}: refresh_seconds must be at least 1.", id="widgets.E003")
+            )
+    return messages

@@ -1,0 +1,66 @@
+"""A widget's frame: its root element and state, as handed to ``widgets/frame.html``.
+
+The dashboard page, the widget endpoint and template tags all render widgets
+through a ``WidgetFrame``, so the DOM contract (``data-widget``, ``data-state``,
+``aria-busy``, the ``aria-live`` region, the HTMX refresh) lives in one template.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+from urllib.parse import urlencode
+
+from django.urls import reverse
+
+from widgets.base import Widget
+from widgets.sources import SourceError
+
+State = Literal["loading", "ready", "stale", "error"]
+
+
+@dataclass(frozen=True)
+class ParamError:
+    """A parameter that failed validation: which, the value given, and why."""
+
+    field: str
+    value: str
+    message: str
+
+
+@dataclass(frozen=True)
+class WidgetFrame:
+    """Everything the frame template needs to render one widget in one state."""
+
+    name: str
+    title: str
+    state: State
+    url: str
+    refresh_seconds: int | None = None
+    body_template: str | None = None
+    body: Mapping[str, Any] = field(default_factory=dict)
+    source_errors: list[SourceError] = field(default_factory=list)
+    param_errors: list[ParamError] = field(default_factory=list)
+    loaded_at: datetime | None = None
+
+    @property
+    def is_busy(self) -> bool:
+        return self.state == "loading"
+
+    @property
+    def hx_trigger(self) -> str:
+        if self.state == "loading":
+            return "load"
+        return f"every {self.refresh_seconds}s" if self.refresh_seconds else ""
+
+
+def widget_url(widget_name: str, params: Mapping[str, Any] | None = None) -> str:
+    """The URL of a widget's endpoint with its parameters in the query string."""
+    url = reverse("widgets:widget", args=[widget_name])
+    query = urlencode({key: value for key, value in (params or {}).items() if value not in (None, "")})
+    return f"{url}?{query}" if query else url
+
+
+def loading_frame(widget: Widget, params: Mapping[str, Any]) -> WidgetFrame:
+    """A lazy placeholder that loads the widget as soon as HTMX sees it."""
+    return WidgetFrame(widget.name, widget.title, "loading", widget_url(widget.name, params))

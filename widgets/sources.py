@@ -1,0 +1,155 @@
+"""Sources: the async loads a widget runs concurrently, each under its own deadline.
+
+A source is a name, an async callable and a deadline. ``gather_sources`` runs
+several at once and returns their values by name, or raises ``SourcesFailed``
+naming every source that timed out, failed or answered something unexpected.
+Nothing here renders: the view turns a failure into the widget's error state.
+"""
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from django.db import DatabaseError
+
+from widgets.conf import widget_settings
+from widgets.http import get_client
+from widgets.shapes import Shape, ShapeError
+from widgets.timing import SourceTiming, record_timing
+
+logger = logging.getLogger(__name__)
+
+
+class SourceError(Exception):
+    """One source could not deliver: ``source`` names it, ``reason`` says why in plain words."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        super().__init__(f"{source}: {reason}")
+        self.source = source
+        self.reason = reason
+
+
+class SourcesFailed(Exception):
+    """Some sources of a widget failed; ``errors`` lists each one."""
+
+    def __init__(self, errors: list[SourceError]) -> None:
+        super().__init__("; ".join(str(error) for error in errors))
+        self.errors = errors
+
+
+class UpstreamError(Exception):
+    """Raised inside a fetch to report a reason that is safe to show."""
+
+
+@dataclass(frozen=True)
+class Source[T]:
+    """A named async load with a deadline in seconds (default: ``WIDGETS_SOURCE_TIMEOUT``)."""
+
+    name: str
+    load: Callable[[], Awaitable[T]]
+    deadline: float | None = None
+
+    @property
+    def timeout(self) -> float:
+        return self.deadline if self.deadline is not None else widget_settings.SOURCE_TIMEOUT
+
+
+@dataclass(frozen=True)
+class SourceResult:
+    """What one source delivered: a value, or an error."""
+
+    name: str
+    value: Any = None
+    error: SourceError | None = None
+    duration_ms: float = field(default=0.0)
+
+    @property
+    def is_ok(self) -> bool:
+        return self.error is None
+
+
+async def run_source(source: Source[Any]) -> SourceResult:
+    """Run one source under its deadline and turn any failure into a ``SourceError``."""
+    started = time.perf_counter()
+    error: SourceError | None = None
+    value: Any = None
+    try:
+        async with asyncio.timeout(source.timeout):
+            value = await source.load()
+    except TimeoutError:
+        error = SourceError(source.name, f"timed out after {source.timeout:g} s")
+    except UpstreamError as exc:
+        error = SourceError(source.name, str(exc))
+    except ShapeError as exc:
+        error = SourceError(source.name, f"unexpected response shape: {exc}")
+    except httpx.TimeoutException:
+        error = SourceError(source.name, "upstream timed out")
+    except httpx.HTTPError as exc:
+        error = SourceError(source.name, f"could not reach upstream ({type(exc).__name__})")
+    except DatabaseError as exc:
+        logger.exception("Source %s failed in the database", source.name)
+        error = SourceError(source.name, f"database error ({type(exc).__name__})")
+    except Exception:
+        logger.exception("Source %s failed", source.name)
+        error = SourceError(source.name, "internal error while loading")
+    duration_ms = (time.perf_counter() - started) * 1000
+    record_timing(SourceTiming(source.name, duration_ms, is_ok=error is None))
+    if error is not None:
+        logger.warning("Source %s failed: %s", source.name, error.reason)
+    return SourceResult(source.name, value, error, duration_ms)
+
+
+async def settle_sources(*sources: Source[Any]) -> dict[str, SourceResult]:
+    """Run sources concurrently; return every result by name, failures included."""
+    names = [source.name for source in sources]
+    if len(set(names)) != len(names):
+        raise ValueError(f"source names must be unique, got {names}")
+    results = await asyncio.gather(*(run_source(source) for source in sources))
+    return {result.name: result for result in results}
+
+
+async def gather_sources(*sources: Source[Any]) -> dict[str, Any]:
+    """Run sources concurrently; return their values by name or raise ``SourcesFailed``."""
+    results = await settle_sources(*sources)
+    errors = [result.error for result in results.values() if result.error is not None]
+    if errors:
+        raise SourcesFailed(errors)
+    return {name: result.value for name, result in results.items()}
+
+
+async def fetch_json(
+    url: str, *, params: Mapping[str, str] | None = None, shape: Shape | None = None
+) -> Any:
+    """GET ``url`` with the shared client and return its JSON, checked against ``shape``."""
+    response = await get_client().get(url, params=params)
+    if response.status_code >= 400:
+        raise UpstreamError(f"upstream answered HTTP {response.status_code}")
+    try:
+        data = json.loads(response.content)
+    except ValueError:
+        raise UpstreamError("upstream answered something that is not JSON") from None
+    if shape is not None:
+        shape.check(data)
+    return data
+
+
+def http_json(
+    name: str,
+    url: str,
+    *,
+    params: Mapping[str, str] | None = None,
+    shape: Shape | None = None,
+    deadline: float | None = None,
+) -> Source[Any]:
+    """A source that fetches JSON from an external API."""
+    return Source(name, lambda: fetch_json(url, params=params, shape=shape), deadline)
+
+
+def orm[T](name: str, load: Callable[[], Awaitable[T]], *, deadline: float | None = None) -> Source[T]:
+    """A source backed by async ORM calls (``aaggregate``, ``acount``, ``async for`` ...)."""
+    return Source(name, load, deadline)
