@@ -6,11 +6,12 @@ protocol, which Django's handler rejects, is answered here so the shared
 """
 
 import os
+from typing import Any
 
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
-django_application = get_asgi_application()
+django_application: Any = get_asgi_application()
 
 from dashboard.static_files import Receive, Scope, Send, StaticFilesApp  # noqa: E402
 from widgets.http import aclose_client  # noqa: E402

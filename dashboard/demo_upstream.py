@@ -124,9 +124,7 @@ def fx_rates(base: str, at: datetime) -> dict[str, float]:
         for i, (code, mid) in enumerate(EUR_MID_RATES.items())
     }
     return {
-        code: float(f"{rate / against_eur[base]:.5g}")
-        for code, rate in against_eur.items()
-        if code != base
+        code: float(f"{rate / against_eur[base]:.5g}") for code, rate in against_eur.items() if code != base
     }
 
 
@@ -153,9 +151,7 @@ def status_summary(at: datetime, outage: Outage | None) -> dict[str, Any]:
         {
             "id": f"component-{position}",
             "name": name,
-            "status": outage.status
-            if outage and outage.component == name
-            else "operational",
+            "status": outage.status if outage and outage.component == name else "operational",
             "created_at": "2024-01-01T00:00:00.000Z",
             "updated_at": isoformat(window_start),
             "position": position,
@@ -185,9 +181,7 @@ def status_summary(at: datetime, outage: Outage | None) -> dict[str, Any]:
     }
 
 
-def incident(
-    outage: Outage, impact: str, since: datetime, at: datetime
-) -> dict[str, Any]:
+def incident(outage: Outage, impact: str, since: datetime, at: datetime) -> dict[str, Any]:
     """Build the Statuspage incident that reports ``outage``."""
     incident_id = f"incident-{int(since.timestamp())}"
     return {
@@ -243,9 +237,7 @@ def endpoint_group(path: str) -> str | None:
     return None
 
 
-def healthy_answer(
-    path: str, query: dict[str, list[str]], *, is_hostile: bool
-) -> tuple[int, object]:
+def healthy_answer(path: str, query: dict[str, list[str]], *, is_hostile: bool) -> tuple[int, object]:
     """Give the status code and payload a working upstream sends for ``path``."""
     now = datetime.now(UTC)
     if path == "/api/v2/summary.json":
@@ -325,9 +317,7 @@ class DemoUpstream:
             await asyncio.sleep(self._random.randint(low, high) / 1000)
             await self._serve(self.faults[group], scope, receive, send)
 
-    async def _serve(
-        self, mode: FaultMode, scope: Scope, receive: Receive, send: Send
-    ) -> None:
+    async def _serve(self, mode: FaultMode, scope: Scope, receive: Receive, send: Send) -> None:
         if mode is FaultMode.TIMEOUT and await wait_for_disconnect(receive):
             return
         is_unlucky = self._random.random() < self.behaviour.failure_rate
@@ -341,18 +331,14 @@ class DemoUpstream:
         else:
             query = parse_qs(scope["query_string"].decode("latin-1"))
             is_hostile = mode is FaultMode.HTML
-            status, payload = healthy_answer(
-                scope["path"], query, is_hostile=is_hostile
-            )
+            status, payload = healthy_answer(scope["path"], query, is_hostile=is_hostile)
             body = json.dumps(payload).encode()
             if mode is FaultMode.MALFORMED:
                 # No strict prefix of a JSON object is valid JSON.
                 status, body = 200, body[: len(body) // 2]
             await send_body(send, status, body)
 
-    async def _handle_control(
-        self, path: str, method: str, receive: Receive, send: Send
-    ) -> None:
+    async def _handle_control(self, path: str, method: str, receive: Receive, send: Send) -> None:
         is_faults = path == "/_control/faults"
         allowed = ("GET", "POST", "DELETE") if is_faults else ("GET", "POST")
         if method not in allowed:
@@ -390,9 +376,7 @@ class DemoUpstream:
         self._behaviour = Behaviour(float(failure_rate), (int(low), int(high)))
 
 
-async def wait_for_disconnect(
-    receive: Receive, seconds: float = TIMEOUT_SECONDS
-) -> bool:
+async def wait_for_disconnect(receive: Receive, seconds: float = TIMEOUT_SECONDS) -> bool:
     """Wait up to ``seconds`` for the client to leave; say whether it did.
 
     uvicorn does not cancel an app whose client has gone, so a hanging
@@ -426,16 +410,12 @@ async def read_json(receive: Receive) -> dict[str, Any]:
     return payload
 
 
-async def send_json(
-    send: Send, status: int, payload: object, allow: str | None = None
-) -> None:
+async def send_json(send: Send, status: int, payload: object, allow: str | None = None) -> None:
     """Answer with ``payload`` encoded as JSON."""
     await send_body(send, status, json.dumps(payload).encode(), allow)
 
 
-async def send_body(
-    send: Send, status: int, body: bytes, allow: str | None = None
-) -> None:
+async def send_body(send: Send, status: int, body: bytes, allow: str | None = None) -> None:
     """Answer with ``body`` as uncacheable JSON, readable from any origin."""
     headers = [
         (b"content-type", b"application/json"),

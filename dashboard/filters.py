@@ -21,9 +21,7 @@ DEFAULT_CURRENCY = "EUR"
 
 
 class RangeForm(forms.Form):
-    range = forms.ChoiceField(
-        choices=list(RANGE_LABELS.items()), required=False, initial=DEFAULT_RANGE
-    )
+    range = forms.ChoiceField(choices=list(RANGE_LABELS.items()), required=False, initial=DEFAULT_RANGE)
 
     def clean_range(self) -> str:
         return self.cleaned_data["range"] or DEFAULT_RANGE

@@ -5,7 +5,7 @@ import uuid
 
 from asgiref.sync import sync_to_async
 from django.core.cache import cache
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, JsonResponse
 
 logger = logging.getLogger(__name__)
@@ -34,7 +34,8 @@ async def ping_cache() -> None:
 async def readyz(request: HttpRequest) -> JsonResponse:
     """200 when every dependency answers; 503 naming each one that does not."""
     failures: dict[str, str] = {}
-    for part, check in (("database", sync_to_async(ping_database)), ("cache", ping_cache)):
+    checks = (("database", sync_to_async(ping_database)), ("cache", ping_cache))
+    for part, check in checks:
         try:
             await check()
         except Exception as exc:

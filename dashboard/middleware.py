@@ -19,6 +19,7 @@ from django.utils.cache import patch_vary_headers
 
 from dashboard.filters import FiltersForm
 from widgets.params import page_query
+from widgets.requests import HtmxHttpRequest
 from widgets.timing import SourceTiming, collect_timings, server_timing_header
 
 AsyncGetResponse = Callable[[HttpRequest], Awaitable[HttpResponseBase]]
@@ -40,7 +41,7 @@ class DashboardRequest:
     timings: list[SourceTiming] = field(default_factory=list)
 
 
-def dashboard_filters(request: HttpRequest) -> dict[str, Any]:
+def dashboard_filters(request: HtmxHttpRequest) -> dict[str, Any]:
     """The valid dashboard filters of the page: the HTMX page URL's, else this URL's."""
     query = page_query(request) if request.htmx else request.GET
     form = FiltersForm(data=query)
@@ -58,7 +59,7 @@ class DashboardMiddleware:
         self.get_response = get_response
         markcoroutinefunction(self)
 
-    async def __call__(self, request: HttpRequest) -> HttpResponseBase:
+    async def __call__(self, request: HtmxHttpRequest) -> HttpResponseBase:
         incoming_id = request.headers.get(REQUEST_ID_HEADER, "")
         with collect_timings() as timings:
             request.dashboard = DashboardRequest(  # type: ignore[attr-defined]
@@ -86,7 +87,7 @@ class RunInline:
 
     get_response: AsyncGetResponse
 
-    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
+    async def __acall__(self, request: HtmxHttpRequest) -> HttpResponseBase:
         response = None
         if hasattr(self, "process_request"):
             response = self.process_request(request)

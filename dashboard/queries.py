@@ -67,9 +67,7 @@ class OrderStats:
 
 
 async def order_stats(period: Period) -> OrderStats:
-    result = await Order.objects.filter(
-        created_at__gte=period.start, created_at__lt=period.end
-    ).aaggregate(
+    result = await Order.objects.filter(created_at__gte=period.start, created_at__lt=period.end).aaggregate(
         orders=Count("id"),
         refunded=Count("id", filter=Q(status=Order.Status.REFUNDED)),
         average_paid=Avg("amount_cents", filter=Q(status=Order.Status.PAID)),

@@ -51,7 +51,9 @@ class StaticFilesApp:
             await self.app(scope, receive, send)
             return
         response = static_file.get_response(scope["method"], wsgi_headers(scope))
-        headers = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in response.headers]
+        headers = [
+            (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in response.headers
+        ]
         await send({"type": "http.response.start", "status": int(response.status), "headers": headers})
         if response.file is None:
             await send({"type": "http.response.body", "body": b""})

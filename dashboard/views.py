@@ -2,13 +2,14 @@
 
 from dataclasses import dataclass
 
-from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
+from django.http import HttpResponse
+from django.shortcuts import render
 
 from dashboard.filters import CURRENCIES, RANGE_LABELS, parse_filters
 from dashboard.layout import DEMO_LAYOUT, Tile
 from widgets.frames import WidgetFrame, loading_frame
 from widgets.registry import registry
+from widgets.requests import HtmxHttpRequest
 
 
 @dataclass(frozen=True)
@@ -17,7 +18,7 @@ class PlacedWidget:
     frame: WidgetFrame
 
 
-async def dashboard_view(request: HttpRequest) -> HttpResponse:
+async def dashboard_view(request: HtmxHttpRequest) -> HttpResponse:
     """The grid of lazy widgets; a filter change through HTMX gets only ``#dashboard``."""
     filters, errors = parse_filters(request.GET)
     placed = []
@@ -36,4 +37,4 @@ async def dashboard_view(request: HttpRequest) -> HttpResponse:
     }
     is_filter_swap = request.htmx.target == "dashboard"
     template = "dashboard/index.html#dashboard" if is_filter_swap else "dashboard/index.html"
-    return TemplateResponse(request, template, context, status=400 if errors else 200).render()
+    return render(request, template, context, status=400 if errors else 200)

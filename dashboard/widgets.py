@@ -61,7 +61,11 @@ class OrdersOverTimeWidget(TimeSeriesWidget):
         label_format = "%d %b %H:00" if period.is_hourly else "%d %b"
         points = [(bucket.strftime(label_format), float(count)) for bucket, count in buckets]
         per = "hour" if period.is_hourly else "day"
-        return {"chart": build_bar_chart(f"Orders per {per}, {RANGE_LABELS[params['range']].lower()}", points, "orders")}
+        return {
+            "chart": build_bar_chart(
+                f"Orders per {per}, {RANGE_LABELS[params['range']].lower()}", points, "orders"
+            )
+        }
 
 
 @register
@@ -94,7 +98,9 @@ class OrdersByCountryWidget(ShareWidget):
 
     async def load(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
         period = period_of(params)
-        rows = (await gather_sources(orm("countries", lambda: queries.orders_by_country(period))))["countries"]
+        rows = (await gather_sources(orm("countries", lambda: queries.orders_by_country(period))))[
+            "countries"
+        ]
         return {
             "shares": shares_of([(country, float(count), f"{count:,}") for country, count in rows]),
             "caption": "Share of orders by country",

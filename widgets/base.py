@@ -48,12 +48,6 @@ class Widget:
         fields = self.params_form.base_fields
         return self.params_form(data={key: data[key] for key in fields if key in data})
 
-    def default_params(self) -> dict[str, Any]:
-        """The initial value of every parameter, as used when a URL sets none."""
-        return {
-            key: field.initial for key, field in self.params_form.base_fields.items() if field.initial is not None
-        }
-
     @property
     def ready_template(self) -> str:
         return f"{self.template_name}#ready"

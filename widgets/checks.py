@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.apps import AppConfig
+from django.conf import settings
 from django.core.checks import CheckMessage, Error, register
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
@@ -38,3 +39,19 @@ def check_widgets(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any)
                 Error(f"Widget {widget.name!r}: refresh_seconds must be at least 1.", id="widgets.E003")
             )
     return messages
+
+
+@register()
+def check_htmx_middleware(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """The widget views read ``request.htmx``, which django-htmx's middleware sets."""
+    if "django_htmx.middleware.HtmxMiddleware" in settings.MIDDLEWARE:
+        return []
+    return [
+        Error(
+            "The widgets app needs django-htmx's middleware.",
+            hint="Add 'django_htmx.middleware.HtmxMiddleware' to MIDDLEWARE.",
+            id="widgets.E004",
+        )
+    ]

@@ -17,9 +17,7 @@ _client_loop: asyncio.AbstractEventLoop | None = None
 
 def build_client() -> httpx.AsyncClient:
     return httpx.AsyncClient(
-        timeout=httpx.Timeout(
-            widget_settings.SOURCE_TIMEOUT, connect=widget_settings.HTTP_CONNECT_TIMEOUT
-        ),
+        timeout=httpx.Timeout(widget_settings.SOURCE_TIMEOUT, connect=widget_settings.HTTP_CONNECT_TIMEOUT),
         limits=httpx.Limits(
             max_connections=widget_settings.HTTP_MAX_CONNECTIONS,
             max_keepalive_connections=20,

@@ -122,9 +122,7 @@ async def gather_sources(*sources: Source[Any]) -> dict[str, Any]:
     return {name: result.value for name, result in results.items()}
 
 
-async def fetch_json(
-    url: str, *, params: Mapping[str, str] | None = None, shape: Shape | None = None
-) -> Any:
+async def fetch_json(url: str, *, params: Mapping[str, str] | None = None, shape: Shape | None = None) -> Any:
     """GET ``url`` with the shared client and return its JSON, checked against ``shape``."""
     response = await get_client().get(url, params=params)
     if response.status_code >= 400:

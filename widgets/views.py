@@ -1,20 +1,22 @@
 """The widget endpoint: one widget as an HTMX fragment, or as a minimal page."""
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, QueryDict
-from django.template.response import TemplateResponse
+from django.http import HttpResponse, QueryDict
+from django.shortcuts import render
 from django.utils import timezone
 
 from widgets.base import Widget
 from widgets.frames import ParamError, WidgetFrame, widget_url
 from widgets.params import widget_query
 from widgets.registry import registry
+from widgets.requests import HtmxHttpRequest
 from widgets.sources import SourcesFailed
 
 
-async def widget_view(request: HttpRequest, name: str) -> HttpResponse:
+async def widget_view(request: HtmxHttpRequest, name: str) -> HttpResponse:
     """Validate the widget's parameters, load it, and render it in its state."""
     widget = registry.get(name)
     if widget is None:
@@ -29,38 +31,37 @@ async def widget_view(request: HttpRequest, name: str) -> HttpResponse:
 
 async def load_frame(widget: Widget, params: Mapping[str, Any]) -> WidgetFrame:
     """Run the widget's ``load`` and describe the outcome as a frame."""
-    base = dict(
-        name=widget.name,
-        title=widget.title,
-        url=widget_url(widget.name, params),
+    frame = WidgetFrame(
+        widget.name,
+        widget.title,
+        "ready",
+        widget_url(widget.name, params),
         refresh_seconds=widget.refresh_seconds,
         loaded_at=timezone.now(),
     )
     try:
         body = await widget.load(params)
     except SourcesFailed as failed:
-        return WidgetFrame(**base, state="error", source_errors=failed.errors)
-    return WidgetFrame(**base, state="ready", body_template=widget.ready_template, body=body)
+        return replace(frame, state="error", source_errors=failed.errors)
+    return replace(frame, body_template=widget.ready_template, body=body)
 
 
 def invalid_frame(
-    widget: Widget, request: HttpRequest, query: QueryDict, errors: Mapping[str, Any]
+    widget: Widget, request: HtmxHttpRequest, query: QueryDict, errors: Mapping[str, Any]
 ) -> WidgetFrame:
     param_errors = [
         ParamError(field, query.get(field, ""), str(message))
         for field, messages in errors.items()
         for message in messages
     ]
-    return WidgetFrame(
-        widget.name, widget.title, "error", request.get_full_path(), param_errors=param_errors
-    )
+    return WidgetFrame(widget.name, widget.title, "error", request.get_full_path(), param_errors=param_errors)
 
 
 def render_frame(
-    request: HttpRequest, frame: WidgetFrame, *, status: int = 200, not_found: bool = False
+    request: HtmxHttpRequest, frame: WidgetFrame, *, status: int = 200, not_found: bool = False
 ) -> HttpResponse:
     """The fragment for HTMX, or the standalone widget page for everyone else."""
     template = "widgets/frame.html#widget" if request.htmx else "widgets/page.html"
     context = {**frame.body, "frame": frame, "not_found": not_found}
-    response = TemplateResponse(request, template, context, status=status)
-    return response.render()
+    # A plain response: Django would run a TemplateResponse's render() in a thread.
+    return render(request, template, context, status=status)

@@ -21,9 +21,7 @@ class Rates:
 
 def rates_source(base_url: str, base: str = "EUR", *, name: str = "fx-rates") -> Source[Rates]:
     """A source fetching the latest rates for ``base`` and checking their shape."""
-    json_source = http_json(
-        name, f"{base_url.rstrip('/')}/latest", params={"from": base}, shape=RATES_SHAPE
-    )
+    json_source = http_json(name, f"{base_url.rstrip('/')}/latest", params={"from": base}, shape=RATES_SHAPE)
 
     async def load() -> Rates:
         data = await json_source.load()

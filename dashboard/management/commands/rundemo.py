@@ -1,0 +1,114 @@
+"""``manage.py rundemo``: the demo upstream, the order simulator and uvicorn, together.
+
+``make demo`` calls it after migrating, seeding and collecting static files.
+The external API settings point at the local demo upstream unless they are
+already set in the environment, so pointing them at the real services works.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def upstream_environment(upstream: str) -> dict[str, str]:
+    """The environment of the app: external APIs on the demo upstream unless set."""
+    env = dict(os.environ)
+    env.setdefault("RATES_API_URL", upstream)
+    env.setdefault("STATUS_API_URL", upstream)
+    env.setdefault(
+        "HEALTHCHECK_URLS",
+        ",".join(f"{upstream}/health/{name}" for name in ("api", "web", "payments", "search")),
+    )
+    return env
+
+
+class Command(BaseCommand):
+    help = "Run the demo: local upstream, new orders arriving, and the dashboard under uvicorn."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--upstream-port", type=int, default=8001)
+        parser.add_argument("--order-interval", type=float, default=2.0)
+
+    def handle(
+        self, *args: Any, host: str, port: int, upstream_port: int, order_interval: float, **options: Any
+    ) -> None:
+        for name, wanted in (("PORT", port), ("upstream port", upstream_port)):
+            if not port_is_free(wanted):
+                raise CommandError(f"Port {wanted} ({name}) is in use: stop what runs there or set PORT=...")
+        upstream = f"http://127.0.0.1:{upstream_port}"
+        python = sys.executable
+        processes = [
+            subprocess.Popen(
+                [
+                    python,
+                    "-m",
+                    "uvicorn",
+                    "dashboard.demo_upstream:app",
+                    "--port",
+                    str(upstream_port),
+                    "--lifespan",
+                    "on",
+                    "--log-level",
+                    "warning",
+                ]
+            ),
+            subprocess.Popen([python, "manage.py", "simulate_orders", "--interval", str(order_interval)]),
+            subprocess.Popen(
+                [
+                    python,
+                    "-m",
+                    "uvicorn",
+                    "dashboard.asgi:application",
+                    "--host",
+                    host,
+                    "--port",
+                    str(port),
+                    "--lifespan",
+                    "on",
+                ],
+                env=upstream_environment(upstream),
+            ),
+        ]
+        self.stdout.write(self.style.SUCCESS(f"Demo dashboard: http://{host}:{port}/  (Ctrl-C stops it)"))
+        stopping = False
+
+        def stop(signum: int, frame: object) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            while not stopping and all(process.poll() is None for process in processes):
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            for process in processes:
+                if process.poll() is None:
+                    process.terminate()
+            for process in processes:
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+        failed = [process for process in processes if process.returncode not in (0, -signal.SIGTERM, None)]
+        if failed and not stopping:
+            raise CommandError(f"A demo process stopped unexpectedly (exit code {failed[0].returncode})")

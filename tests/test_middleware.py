@@ -1,0 +1,143 @@
+import logging
+
+import httpx
+import pytest
+import respx
+from asgiref.sync import SyncToAsync
+from django.core.handlers.asgi import ASGIHandler
+from django.test import AsyncRequestFactory, override_settings
+
+from dashboard.middleware import DashboardMiddleware
+
+RATES = {"amount": 1.0, "base": "EUR", "date": "2026-11-25", "rates": {"USD": 1.1, "GBP": 0.85}}
+
+
+@pytest.fixture
+def rates_upstream(settings):
+    settings.RATES_API_URL = "http://rates.test"
+    with respx.mock(assert_all_called=False) as mock:
+        mock.get("http://rates.test/latest").mock(return_value=httpx.Response(200, json=RATES))
+        yield mock
+
+
+@pytest.fixture
+def thread_hops(monkeypatch):
+    """Names of the sync functions run through ``sync_to_async`` while the fixture is active."""
+    hops: list[str] = []
+    original = SyncToAsync.__call__
+
+    async def recording_call(self, *args, **kwargs):
+        hops.append(getattr(self.func, "__qualname__", repr(self.func)))
+        return await original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SyncToAsync, "__call__", recording_call)
+    return hops
+
+
+def widget_request(path="/widgets/fx_rates/", **headers):
+    return AsyncRequestFactory().get(path, headers={"HX-Request": "true", **headers})
+
+
+def test_no_middleware_is_adapted_to_async(caplog):
+    with caplog.at_level(logging.DEBUG, logger="django.request"):
+        ASGIHandler()
+    assert [record.getMessage() for record in caplog.records if "adapted" in record.getMessage()] == []
+
+
+async def test_widget_request_path_makes_no_thread_hop(rates_upstream, thread_hops):
+    response = await ASGIHandler().get_response_async(widget_request())
+    assert response.status_code == 200
+    assert b'data-state="ready"' in response.content
+    assert thread_hops == []
+
+
+@override_settings(
+    MIDDLEWARE=[
+        "django_htmx.middleware.HtmxMiddleware",
+        "django.contrib.sessions.middleware.SessionMiddleware",
+    ]
+)
+async def test_thread_hop_detector_sees_a_sync_middleware_hook(rates_upstream, thread_hops):
+    response = await ASGIHandler().get_response_async(widget_request())
+    assert response.status_code == 200
+    assert "SessionMiddleware.process_request" in thread_hops
+
+
+async def test_response_varies_on_hx_request_and_carries_request_id(rates_upstream):
+    response = await ASGIHandler().get_response_async(widget_request())
+    assert "HX-Request" in response["Vary"]
+    assert len(response["X-Request-ID"]) == 32
+
+
+async def test_valid_incoming_request_id_is_kept(rates_upstream):
+    response = await ASGIHandler().get_response_async(widget_request(**{"X-Request-ID": "edge-42.a_b"}))
+    assert response["X-Request-ID"] == "edge-42.a_b"
+
+
+@pytest.mark.parametrize("bad_id", ["has spaces", "x" * 65, "semi;colon"])
+async def test_invalid_incoming_request_id_is_replaced(rates_upstream, bad_id):
+    response = await ASGIHandler().get_response_async(widget_request(**{"X-Request-ID": bad_id}))
+    assert response["X-Request-ID"] != bad_id
+    assert len(response["X-Request-ID"]) == 32
+
+
+async def test_server_timing_has_one_entry_per_source(rates_upstream):
+    response = await ASGIHandler().get_response_async(widget_request())
+    entries = [entry.strip() for entry in response["Server-Timing"].split(",")]
+    assert len(entries) == 1
+    assert entries[0].startswith("fx-rates;dur=")
+    assert entries[0].endswith('desc="ok"')
+
+
+async def test_failed_source_is_marked_in_server_timing(settings):
+    settings.RATES_API_URL = "http://rates.test"
+    with respx.mock:
+        respx.get("http://rates.test/latest").mock(return_value=httpx.Response(500))
+        response = await ASGIHandler().get_response_async(widget_request())
+    assert response.status_code == 200
+    assert 'desc="failed"' in response["Server-Timing"]
+
+
+async def test_request_metadata_carries_htmx_details_and_page_filters():
+    seen = {}
+
+    async def view(request):
+        seen["dashboard"] = request.dashboard
+        from django.http import HttpResponse
+
+        return HttpResponse("ok")
+
+    from django_htmx.middleware import HtmxMiddleware
+
+    chain = HtmxMiddleware(DashboardMiddleware(view))
+    request = widget_request(
+        "/widgets/revenue/",
+        **{
+            "HX-Trigger": "revenue-root",
+            "HX-Target": "dashboard",
+            "HX-Current-URL": "http://testserver/?range=30d&currency=USD&junk=1",
+        },
+    )
+    await chain(request)
+    metadata = seen["dashboard"]
+    assert metadata.is_htmx is True
+    assert metadata.trigger == "revenue-root"
+    assert metadata.target == "dashboard"
+    assert metadata.current_url == "http://testserver/?range=30d&currency=USD&junk=1"
+    assert metadata.filters == {"range": "30d", "currency": "USD"}
+
+
+async def test_invalid_page_filters_are_left_out_of_metadata():
+    seen = {}
+
+    async def view(request):
+        from django.http import HttpResponse
+
+        seen["filters"] = request.dashboard.filters
+        return HttpResponse("ok")
+
+    from django_htmx.middleware import HtmxMiddleware
+
+    request = AsyncRequestFactory().get("/?range=1y&currency=GBP")
+    await HtmxMiddleware(DashboardMiddleware(view))(request)
+    assert seen["filters"] == {"currency": "GBP"}
