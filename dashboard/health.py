@@ -5,7 +5,7 @@ import uuid
 
 from asgiref.sync import sync_to_async
 from django.core.cache import cache
-from django.db import DatabaseError, connection
+from django.db import connection
 from django.http import HttpRequest, JsonResponse
 
 logger = logging.getLogger(__name__)

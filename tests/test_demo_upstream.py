@@ -88,9 +88,7 @@ async def test_rates_default_to_eur_and_leave_out_the_base(
 
 
 @pytest.mark.parametrize("parameter", ["from", "base"])
-async def test_rates_convert_to_another_base(
-    client: httpx.AsyncClient, parameter: str
-) -> None:
+async def test_rates_convert_to_another_base(client: httpx.AsyncClient, parameter: str) -> None:
     response = await client.get("/latest", params={parameter: "gbp"})
 
     body = response.json()
@@ -139,9 +137,7 @@ async def test_summary_has_the_statuspage_shape(client: httpx.AsyncClient) -> No
     assert body["page"]["name"] == "Demo Cloud"
     assert body["page"]["time_zone"] == "Etc/UTC"
     assert body["page"]["updated_at"].endswith("Z")
-    assert [component["name"] for component in body["components"]] == list(
-        COMPONENT_NAMES
-    )
+    assert [component["name"] for component in body["components"]] == list(COMPONENT_NAMES)
     assert all(set(component) == COMPONENT_KEYS for component in body["components"])
     assert body["scheduled_maintenances"] == []
 
@@ -208,12 +204,8 @@ async def test_health_down_is_always_unavailable(client: httpx.AsyncClient) -> N
 # Headers, 404 and 405
 
 
-@pytest.mark.parametrize(
-    "path", ["/latest", "/api/v2/summary.json", "/health/api", "/nope"]
-)
-async def test_every_response_is_uncacheable_cors_json(
-    client: httpx.AsyncClient, path: str
-) -> None:
+@pytest.mark.parametrize("path", ["/latest", "/api/v2/summary.json", "/health/api", "/nope"])
+async def test_every_response_is_uncacheable_cors_json(client: httpx.AsyncClient, path: str) -> None:
     response = await client.get(path)
 
     assert response.headers["content-type"] == "application/json"
@@ -230,9 +222,7 @@ async def test_unknown_path_is_not_found(client: httpx.AsyncClient, path: str) -
 
 
 @pytest.mark.parametrize("path", ["/latest", "/api/v2/summary.json", "/health/api"])
-async def test_data_endpoints_refuse_other_methods(
-    client: httpx.AsyncClient, path: str
-) -> None:
+async def test_data_endpoints_refuse_other_methods(client: httpx.AsyncClient, path: str) -> None:
     response = await client.post(path)
 
     assert response.status_code == 405
@@ -289,9 +279,7 @@ async def test_error_fault_answers_500(client: httpx.AsyncClient) -> None:
     ("group", "path"),
     [("rates", "/latest"), ("status", "/api/v2/summary.json"), ("health", "/health/x")],
 )
-async def test_malformed_fault_answers_invalid_json(
-    client: httpx.AsyncClient, group: str, path: str
-) -> None:
+async def test_malformed_fault_answers_invalid_json(client: httpx.AsyncClient, group: str, path: str) -> None:
     await set_faults(client, **{group: "malformed"})
 
     response = await client.get(path)
@@ -441,9 +429,7 @@ async def test_deleting_faults_resets_them(client: httpx.AsyncClient) -> None:
 async def test_posting_reset_resets_before_applying(client: httpx.AsyncClient) -> None:
     await set_faults(client, rates="error", health="html")
 
-    response = await client.post(
-        "/_control/faults", json={"reset": True, "status": "malformed"}
-    )
+    response = await client.post("/_control/faults", json={"reset": True, "status": "malformed"})
 
     assert response.json() == {"rates": "ok", "status": "malformed", "health": "ok"}
 
@@ -473,9 +459,7 @@ async def test_bad_fault_requests_are_refused_and_change_nothing(
 async def test_posting_config_changes_random_behaviour(
     client: httpx.AsyncClient,
 ) -> None:
-    response = await client.post(
-        "/_control/config", json={"failure_rate": 1, "latency_ms": [0, 10]}
-    )
+    response = await client.post("/_control/config", json={"failure_rate": 1, "latency_ms": [0, 10]})
 
     assert response.json() == {"failure_rate": 1.0, "latency_ms": [0, 10]}
     assert (await client.get("/health/api")).status_code == 503
@@ -485,9 +469,7 @@ async def test_posting_config_changes_random_behaviour(
     "config",
     [{"failure_rate": 2}, {"latency_ms": [10]}, {"latency_ms": [10, 0]}, {"x": 1}],
 )
-async def test_bad_config_is_refused(
-    client: httpx.AsyncClient, config: dict[str, Any]
-) -> None:
+async def test_bad_config_is_refused(client: httpx.AsyncClient, config: dict[str, Any]) -> None:
     response = await client.post("/_control/config", json=config)
 
     assert response.status_code == 400

@@ -5,6 +5,7 @@ import pytest
 from django.core.cache import cache
 from django.core.handlers.asgi import ASGIHandler
 from django.core.management import call_command
+from django.db import DatabaseError
 from django.test import AsyncClient, override_settings
 
 from dashboard.static_files import StaticFilesApp
@@ -99,7 +100,7 @@ async def test_readyz_names_the_failing_database(monkeypatch):
     import dashboard.health
 
     def broken_ping():
-        raise dashboard.health.DatabaseError("could not connect")
+        raise DatabaseError("could not connect")
 
     monkeypatch.setattr(dashboard.health, "ping_database", broken_ping)
     response = await AsyncClient().get("/readyz")
