@@ -25,7 +25,7 @@ from widgets.timing import SourceTiming, collect_timings, server_timing_header
 AsyncGetResponse = Callable[[HttpRequest], Awaitable[HttpResponseBase]]
 
 REQUEST_ID_HEADER = "X-Request-ID"
-_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ class DashboardMiddleware:
         incoming_id = request.headers.get(REQUEST_ID_HEADER, "")
         with collect_timings() as timings:
             request.dashboard = DashboardRequest(  # type: ignore[attr-defined]
-                request_id=incoming_id if _VALID_REQUEST_ID.match(incoming_id) else uuid.uuid4().hex,
+                request_id=incoming_id if _VALID_REQUEST_ID.fullmatch(incoming_id) else uuid.uuid4().hex,
                 is_htmx=bool(request.htmx),
                 trigger=request.htmx.trigger,
                 target=request.htmx.target,

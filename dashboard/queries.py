@@ -1,7 +1,7 @@
 """The demo's async ORM aggregates over orders. Each returns plain data."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Avg, Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDay, TruncHour
@@ -22,7 +22,7 @@ async def revenue_cents(period: Period) -> int:
 
 
 async def orders_per_bucket(period: Period) -> list[tuple[datetime, int]]:
-    """Order counts per hour (ranges up to two days) or per day."""
+    """Order counts per hour (ranges up to two days) or per day, empty buckets included."""
     trunc = TruncHour if period.is_hourly else TruncDay
     rows = (
         Order.objects.filter(created_at__gte=period.start, created_at__lt=period.end)
@@ -31,7 +31,16 @@ async def orders_per_bucket(period: Period) -> list[tuple[datetime, int]]:
         .annotate(count=Count("id"))
         .order_by("bucket")
     )
-    return [(row["bucket"], row["count"]) async for row in rows]
+    counts = {row["bucket"]: row["count"] async for row in rows}
+    step = timedelta(hours=1) if period.is_hourly else timedelta(days=1)
+    bucket = period.start.replace(minute=0, second=0, microsecond=0)
+    if not period.is_hourly:
+        bucket = bucket.replace(hour=0)
+    series = []
+    while bucket < period.end:
+        series.append((bucket, counts.get(bucket, 0)))
+        bucket += step
+    return series
 
 
 async def top_products(period: Period, limit: int = 10) -> list[tuple[str, int, int]]:

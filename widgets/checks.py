@@ -6,7 +6,7 @@ from typing import Any
 from django.apps import AppConfig
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, register
-from django.template import TemplateDoesNotExist
+from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.template.loader import get_template
 
 from widgets.registry import registry
@@ -26,6 +26,13 @@ def check_widgets(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any)
         if template_name:
             try:
                 get_template(widget.ready_template)
+            except TemplateSyntaxError as error:
+                messages.append(
+                    Error(
+                        f"Widget {widget.name!r} ({label}): template {template_name!r} has an error: {error}",
+                        id="widgets.E002",
+                    )
+                )
             except TemplateDoesNotExist:
                 messages.append(
                     Error(

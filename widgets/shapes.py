@@ -19,12 +19,14 @@ def _type_name(value: Any) -> str:
 class Shape:
     """Expected JSON: ``kind`` is object, array, string, number or boolean.
 
-    For objects, ``fields`` maps required keys to their shapes and ``values`` is
-    the shape of every value (for maps like ``rates``); for arrays, ``items``.
+    For objects, ``fields`` maps required keys to their shapes, ``optional``
+    the keys that may be missing, and ``values`` is the shape of every value
+    (for maps like ``rates``); for arrays, ``items``.
     """
 
     kind: str
     fields: Mapping[str, "Shape"] | None = None
+    optional: Mapping[str, "Shape"] | None = None
     values: "Shape | None" = None
     items: "Shape | None" = None
 
@@ -37,6 +39,9 @@ class Shape:
                 if key not in data:
                     raise ShapeError(f"{path} is missing {key!r}")
                 shape.check(data[key], f"{path}.{key}")
+            for key, shape in (self.optional or {}).items():
+                if key in data:
+                    shape.check(data[key], f"{path}.{key}")
             if self.values is not None:
                 for key, value in data.items():
                     self.values.check(value, f"{path}.{key}")
@@ -50,8 +55,13 @@ NUMBER = Shape("number")
 BOOLEAN = Shape("boolean")
 
 
-def obj(fields: Mapping[str, Shape] | None = None, *, values: Shape | None = None) -> Shape:
-    return Shape("object", fields=fields, values=values)
+def obj(
+    fields: Mapping[str, Shape] | None = None,
+    *,
+    optional: Mapping[str, Shape] | None = None,
+    values: Shape | None = None,
+) -> Shape:
+    return Shape("object", fields=fields, optional=optional, values=values)
 
 
 def array(items: Shape | None = None) -> Shape:

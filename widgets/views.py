@@ -1,5 +1,6 @@
 """The widget endpoint: one widget as an HTMX fragment, or as a minimal page."""
 
+import logging
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -13,7 +14,9 @@ from widgets.frames import ParamError, WidgetFrame, widget_url
 from widgets.params import widget_query
 from widgets.registry import registry
 from widgets.requests import HtmxHttpRequest
-from widgets.sources import SourcesFailed
+from widgets.sources import SourceError, SourcesFailed
+
+logger = logging.getLogger(__name__)
 
 
 async def widget_view(request: HtmxHttpRequest, name: str) -> HttpResponse:
@@ -43,6 +46,11 @@ async def load_frame(widget: Widget, params: Mapping[str, Any]) -> WidgetFrame:
         body = await widget.load(params)
     except SourcesFailed as failed:
         return replace(frame, state="error", source_errors=failed.errors)
+    except Exception:
+        # A bug in one widget must not break the page: log it, show the error state.
+        logger.exception("Widget %s failed outside its sources", widget.name)
+        error = SourceError(widget.name, "internal error while loading")
+        return replace(frame, state="error", source_errors=[error])
     return replace(frame, body_template=widget.ready_template, body=body)
 
 

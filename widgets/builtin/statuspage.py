@@ -13,7 +13,8 @@ SUMMARY_SHAPE = obj(
         "page": obj({"name": STRING}),
         "status": obj({"indicator": STRING, "description": STRING}),
         "components": array(obj({"name": STRING, "status": STRING})),
-    }
+    },
+    optional={"incidents": array(obj({"name": STRING, "status": STRING}))},
 )
 
 STATUS_LABELS = {
@@ -56,9 +57,8 @@ class StatuspageWidget(Widget):
             if not item.get("group")
         ]
         incidents = [
-            {"name": str(item.get("name", "")), "status": str(item.get("status", ""))}
+            {"name": str(item["name"]), "status": str(item["status"])}
             for item in summary.get("incidents", [])
-            if isinstance(item, dict)
         ]
         return {
             "page_name": str(summary["page"]["name"]),

@@ -1,0 +1,371 @@
+"""The stock widget kinds in widgets/builtin, and the demo widgets built on them."""
+
+import asyncio
+from datetime import timedelta
+from decimal import Decimal
+
+import httpx
+import pytest
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import connections
+from django.test import override_settings
+from django.utils import timezone
+
+from dashboard.models import Customer, Order, Product
+from widgets.builtin.chart import AXIS_GUTTER, CHART_HEIGHT, CHART_WIDTH, build_bar_chart
+from widgets.builtin.kpi import Kpi, relative_change
+from widgets.builtin.rates import Rates, RatesWidget, rate_for
+from widgets.builtin.statuspage import Component, StatuspageWidget
+from widgets.builtin.table import Share, Table, shares_of
+from widgets.builtin.uptime import Check, UptimeWidget
+from widgets.registry import registry
+from widgets.sources import SourcesFailed, UpstreamError
+
+# Charts, key figures and shares
+
+
+@pytest.mark.parametrize("count", [1, 7, 24, 90])
+def test_bars_fit_inside_the_plot_area(count):
+    chart = build_bar_chart("Orders", [(str(i), float(i + 1)) for i in range(count)], "orders")
+    assert len(chart.bars) == count
+    assert all(bar.x >= AXIS_GUTTER and bar.x + bar.width <= CHART_WIDTH for bar in chart.bars)
+
+
+def test_tallest_bar_is_the_maximum_value_and_others_scale_to_it():
+    chart = build_bar_chart("Orders", [("a", 50.0), ("b", 100.0), ("c", 0.0)], "orders")
+    heights = [bar.height for bar in chart.bars]
+    assert heights == [(CHART_HEIGHT - 10) / 2, CHART_HEIGHT - 10, 0.0]
+    assert [bar.y + bar.height for bar in chart.bars] == [CHART_HEIGHT] * 3
+    assert (chart.max_value, chart.total) == (100.0, 150.0)
+
+
+def test_chart_summary_names_total_and_peak():
+    chart = build_bar_chart("Orders", [("Mon", 1200.0), ("Tue", 3400.0)], "orders")
+    assert chart.summary == "Orders: 4,600 orders over 2 intervals, peak 3,400 at Tue"
+
+
+def test_chart_of_no_points_has_no_bars():
+    chart = build_bar_chart("Orders", [], "orders")
+    assert (chart.bars, chart.max_value, chart.total) == ([], 0.0, 0)
+    assert chart.summary == "Orders: no data"
+
+
+def test_chart_of_zeros_has_flat_bars():
+    chart = build_bar_chart("Orders", [("a", 0.0), ("b", 0.0)], "orders")
+    assert [bar.height for bar in chart.bars] == [0.0, 0.0]
+
+
+@pytest.mark.parametrize(
+    ("change", "percent", "trend"),
+    [(0.12, "+12.0 %", "up"), (-0.05, "-5.0 %", "down"), (0.0001, "+0.0 %", "flat"), (None, "", "flat")],
+)
+def test_kpi_shows_change_as_signed_percent_and_trend(change, percent, trend):
+    kpi = Kpi("Revenue", "€1.00", change)
+    assert (kpi.change_percent, kpi.trend) == (percent, trend)
+
+
+def test_relative_change_is_a_fraction_of_the_previous_value():
+    assert relative_change(120, 100) == pytest.approx(0.2)
+    assert relative_change(50, 100) == pytest.approx(-0.5)
+
+
+def test_relative_change_from_zero_is_undefined():
+    assert relative_change(10, 0) is None
+
+
+def test_shares_are_fractions_of_the_total():
+    shares = shares_of([("DE", 3.0, "3"), ("FR", 1.0, "1")])
+    assert shares == [Share("DE", "3", 0.75), Share("FR", "1", 0.25)]
+    assert sum(share.fraction for share in shares) == pytest.approx(1.0)
+    assert shares[0].percent == "75.0 %"
+
+
+def test_shares_of_a_zero_total_are_zero():
+    assert [share.fraction for share in shares_of([("DE", 0.0, "0"), ("FR", 0.0, "0")])] == [0.0, 0.0]
+
+
+# Widgets on external APIs
+
+STATUS_URL = "https://status.example/api/v2/summary.json"
+RATES_URL = "https://rates.example/v1/latest"
+
+
+class ExampleStatusWidget(StatuspageWidget):
+    name = "example_status"
+    title = "Example status"
+
+    def base_url(self):
+        return "https://status.example/"
+
+
+class ExampleRatesWidget(RatesWidget):
+    name = "example_rates"
+    title = "Example rates"
+
+    def base_url(self):
+        return "https://rates.example/v1/"
+
+
+def status_summary(**overrides):
+    summary = {
+        "page": {"name": "Example"},
+        "status": {"indicator": "minor", "description": "Partially Degraded Service"},
+        "components": [
+            {"name": "API", "status": "operational", "group": False},
+            {"name": "Backend", "status": "operational", "group": True},
+            {"name": "Search", "status": "degraded_performance"},
+        ],
+        "incidents": [{"name": "Slow search", "status": "investigating"}],
+    }
+    return summary | overrides
+
+
+async def test_statuspage_widget_reports_page_components_and_incidents(respx_mock):
+    respx_mock.get(STATUS_URL).respond(json=status_summary())
+    loaded = await ExampleStatusWidget().load({})
+    assert (loaded["page_name"], loaded["indicator"]) == ("Example", "minor")
+    assert loaded["description"] == "Partially Degraded Service"
+    assert loaded["components"] == [
+        Component("API", "operational"),
+        Component("Search", "degraded_performance"),
+    ]
+    assert loaded["components"][1].label == "Degraded performance"
+    assert loaded["incidents"] == [{"name": "Slow search", "status": "investigating"}]
+
+
+async def test_statuspage_without_incidents_has_none(respx_mock):
+    summary = status_summary()
+    del summary["incidents"]
+    respx_mock.get(STATUS_URL).respond(json=summary)
+    assert (await ExampleStatusWidget().load({}))["incidents"] == []
+
+
+async def test_statuspage_incidents_of_the_wrong_shape_fail_the_source(respx_mock):
+    respx_mock.get(STATUS_URL).respond(json=status_summary(incidents=None))
+    with pytest.raises(SourcesFailed, match=r"^status: unexpected response shape: \$\.incidents "):
+        await ExampleStatusWidget().load({})
+
+
+async def test_rates_widget_lists_rates_sorted_by_currency(respx_mock):
+    answer = {
+        "amount": 1.0,
+        "base": "EUR",
+        "date": "2025-05-02",
+        "rates": {"USD": 1.08, "CHF": 0.95, "GBP": 0.85},
+    }
+    respx_mock.get(RATES_URL, params={"from": "EUR"}).respond(json=answer)
+    loaded = await ExampleRatesWidget().load({})
+    assert (loaded["base"], loaded["date"]) == ("EUR", "2025-05-02")
+    assert loaded["rates"] == [("CHF", Decimal("0.95")), ("GBP", Decimal("0.85")), ("USD", Decimal("1.08"))]
+
+
+def test_rate_for_the_base_currency_is_one():
+    assert rate_for(Rates("EUR", "2025-05-02", {}), "EUR") == 1
+
+
+def test_rate_for_a_missing_currency_is_an_upstream_error():
+    with pytest.raises(UpstreamError, match=r"^no rate for XYZ in the upstream answer$"):
+        rate_for(Rates("EUR", "2025-05-02", {"USD": Decimal("1.08")}), "XYZ")
+
+
+class ExampleUptimeWidget(UptimeWidget):
+    name = "example_uptime"
+    title = "Example uptime"
+
+    def __init__(self, *urls):
+        self.checked_urls = list(urls)
+
+    def urls(self):
+        return self.checked_urls
+
+
+async def never_answers(request):
+    await asyncio.sleep(5)
+
+
+@override_settings(WIDGETS_SOURCE_TIMEOUT=0.05)
+async def test_uptime_reports_each_url_and_a_down_url_is_not_a_widget_error(respx_mock):
+    respx_mock.get("https://up.example/").respond(200)
+    respx_mock.get("https://down.example/").respond(503)
+    respx_mock.get("https://slow.example/").mock(side_effect=never_answers)
+    widget = ExampleUptimeWidget("https://up.example/", "https://down.example/", "https://slow.example/")
+    loaded = await widget.load({})
+    up, down, slow = loaded["checks"]
+    assert (up.url, up.is_up, up.status) == ("https://up.example/", True, "HTTP 200")
+    assert (down.url, down.is_up, down.status) == ("https://down.example/", False, "HTTP 503")
+    assert up.latency_ms is not None
+    assert down.latency_ms is not None
+    assert slow == Check("https://slow.example/", False, "timed out after 0.05 s", None)
+    assert loaded["up_count"] == 1
+
+
+async def test_uptime_reports_an_unreachable_url(respx_mock):
+    respx_mock.get("https://up.example/").mock(side_effect=httpx.ConnectError("refused"))
+    widget = ExampleUptimeWidget("https://up.example/")
+    [check] = (await widget.load({}))["checks"]
+    assert check == Check("https://up.example/", False, "could not reach upstream (ConnectError)", None)
+
+
+async def test_uptime_checks_a_repeated_url_once(respx_mock):
+    route = respx_mock.get("https://up.example/").respond(200)
+    widget = ExampleUptimeWidget("https://up.example/", "https://up.example/")
+    assert len((await widget.load({}))["checks"]) == 1
+    assert route.call_count == 1
+
+
+# The demo widgets, on a small shop in the test database
+
+db = pytest.mark.django_db(transaction=True)
+WEEK_IN_EUR = {"range": "7d", "currency": "EUR"}
+
+
+@pytest.fixture
+async def shop():
+    """Three products and two customers; the ORM thread's connection is closed afterwards."""
+    products = {
+        name: await Product.objects.acreate(name=name, category="tools", price_cents=1000)
+        for name in ("Anvil", "Bolt", "Cog")
+    }
+    customers = {
+        country: await Customer.objects.acreate(name=f"Customer {country}", country=country)
+        for country in ("DE", "FR")
+    }
+    yield products, customers
+    await sync_to_async(connections.close_all)()
+
+
+def ago(**duration):
+    return timezone.now() - timedelta(**duration)
+
+
+@pytest.fixture
+def place_order(shop):
+    products, customers = shop
+
+    async def place(
+        created_at, *, amount_cents=1000, quantity=1, product="Anvil", country="DE", status="paid"
+    ):
+        return await Order.objects.acreate(
+            created_at=created_at,
+            customer=customers[country],
+            product=products[product],
+            country=country,
+            quantity=quantity,
+            amount_cents=amount_cents,
+            status=status,
+        )
+
+    return place
+
+
+async def load(name, params=WEEK_IN_EUR):
+    return await registry.get(name).load(params)
+
+
+@pytest.fixture
+async def revenue_orders(place_order):
+    await place_order(ago(hours=1), amount_cents=10000)
+    await place_order(ago(days=2), amount_cents=5000)
+    await place_order(ago(hours=1), amount_cents=99999, status="refunded")
+    await place_order(ago(days=10), amount_cents=10000)  # the previous week
+    await place_order(ago(days=20), amount_cents=7777)  # before both weeks
+
+
+@db
+async def test_revenue_in_eur_sums_paid_orders_of_the_period_without_http(revenue_orders, respx_mock):
+    [kpi] = (await load("revenue"))["kpis"]
+    assert kpi == Kpi("Revenue, last 7 days", "€150.00", 0.5, "Previous period: €100.00")
+    assert not respx_mock.calls
+
+
+@db
+async def test_revenue_in_usd_uses_the_upstream_rate(revenue_orders, respx_mock):
+    answer = {"amount": 1.0, "base": "EUR", "date": "2025-05-02", "rates": {"USD": 1.5}}
+    respx_mock.get(f"{settings.RATES_API_URL}/latest", params={"from": "EUR"}).respond(json=answer)
+    [kpi] = (await load("revenue", {"range": "7d", "currency": "USD"}))["kpis"]
+    assert (kpi.value, kpi.detail) == ("$225.00", "Previous period: $150.00")
+
+
+@db
+async def test_revenue_fails_when_the_upstream_lacks_the_currency(revenue_orders, respx_mock):
+    answer = {"amount": 1.0, "base": "EUR", "date": "2025-05-02", "rates": {"GBP": 0.85}}
+    respx_mock.get(f"{settings.RATES_API_URL}/latest").respond(json=answer)
+    with pytest.raises(SourcesFailed, match="fx-rate: no rate for USD"):
+        await load("revenue", {"range": "7d", "currency": "USD"})
+
+
+@db
+async def test_top_products_are_ranked_by_paid_revenue(place_order):
+    await place_order(ago(hours=1), amount_cents=1000, product="Anvil")
+    await place_order(ago(hours=2), amount_cents=1000, product="Anvil")
+    await place_order(ago(hours=1), amount_cents=3000, quantity=3, product="Bolt")
+    await place_order(ago(hours=1), amount_cents=500, product="Cog")
+    await place_order(ago(hours=1), amount_cents=9000, product="Cog", status="refunded")
+    table = (await load("top_products"))["table"]
+    assert table.rows == [
+        ["1", "Bolt", "3", "€30.00"],
+        ["2", "Anvil", "2", "€20.00"],
+        ["3", "Cog", "1", "€5.00"],
+    ]
+
+
+@db
+async def test_orders_by_country_counts_every_order_of_the_period(place_order):
+    await place_order(ago(hours=1), country="FR")
+    for _ in range(2):
+        await place_order(ago(hours=1), country="DE")
+    await place_order(ago(hours=1), country="DE", status="refunded")
+    await place_order(ago(days=30), country="FR")
+    loaded = await load("orders_by_country", {"range": "7d"})
+    assert loaded["shares"] == [Share("DE", "3", 0.75), Share("FR", "1", 0.25)]
+
+
+@db
+async def test_order_health_shows_average_paid_order_and_refund_rate(place_order):
+    for cents in (1000, 2000, 3000):
+        await place_order(ago(hours=1), amount_cents=cents)
+    await place_order(ago(hours=1), amount_cents=50000, status="refunded")
+    average, refunds = (await load("order_health"))["kpis"]
+    assert (average.label, average.value) == ("Average order value", "€20.00")
+    assert (refunds.label, refunds.value, refunds.detail) == ("Refund rate", "25.0 %", "1 of 4 orders")
+
+
+@db
+async def test_recent_orders_are_newest_first(place_order):
+    oldest = await place_order(ago(hours=3))
+    newest = await place_order(ago(hours=1), amount_cents=2500, country="FR")
+    middle = await place_order(ago(hours=2))
+    table: Table = (await load("recent_orders", {}))["table"]
+    assert [row[0] for row in table.rows] == [f"#{newest.pk}", f"#{middle.pk}", f"#{oldest.pk}"]
+    assert table.rows[0][2:] == ["Customer FR", "FR", "Anvil", "€25.00", "Paid"]
+
+
+@db
+async def test_orders_over_a_day_are_counted_per_hour(place_order):
+    hour = timezone.now().replace(minute=0, second=0, microsecond=0)
+    five_hours_ago, two_hours_ago = hour - timedelta(hours=5), hour - timedelta(hours=2)
+    for created_at in (five_hours_ago, two_hours_ago, two_hours_ago + timedelta(minutes=30)):
+        await place_order(created_at)
+    await place_order(ago(hours=30))
+    chart = (await load("orders_over_time", {"range": "24h"}))["chart"]
+    assert chart.title == "Orders per hour, last 24 hours"
+    counts = {bar.label: bar.value for bar in chart.bars if bar.value}
+    assert counts == {five_hours_ago.strftime("%d %b %H:00"): 1.0, two_hours_ago.strftime("%d %b %H:00"): 2.0}
+    assert len(chart.bars) in (24, 25)  # every hour of the range, empty ones included
+    assert chart.bars[-1].label == hour.strftime("%d %b %H:00")
+
+
+@db
+async def test_orders_over_a_week_are_counted_per_day(place_order):
+    day = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    four_days_ago, two_days_ago = day - timedelta(days=4), day - timedelta(days=2)
+    for created_at in (four_days_ago, two_days_ago, two_days_ago + timedelta(hours=12)):
+        await place_order(created_at)
+    await place_order(ago(days=9))
+    chart = (await load("orders_over_time", {"range": "7d"}))["chart"]
+    assert chart.title == "Orders per day, last 7 days"
+    counts = {bar.label: bar.value for bar in chart.bars if bar.value}
+    assert counts == {four_days_ago.strftime("%d %b"): 1.0, two_days_ago.strftime("%d %b"): 2.0}
+    assert len(chart.bars) == 8  # every day of the range, empty ones included
+    assert chart.bars[-1].label == day.strftime("%d %b")

@@ -1,0 +1,64 @@
+import pytest
+from django.core.management import call_command
+
+from widgets.base import Widget
+from widgets.checks import check_widgets
+from widgets.registry import registry
+
+
+@pytest.fixture
+def register_widget():
+    """Register a throwaway widget named "temporary" (None leaves an attribute unset)."""
+
+    def register(**attributes):
+        defaults = {"name": "temporary", "title": "Temporary", "template_name": "widgets/builtin/kpi.html"}
+        declared = {key: value for key, value in (defaults | attributes).items() if value is not None}
+        registry.register(type("TemporaryWidget", (Widget,), declared))
+
+    yield register
+    registry.unregister("temporary")
+
+
+def error_ids():
+    return sorted(message.id for message in check_widgets())
+
+
+def test_complete_widget_passes(register_widget):
+    register_widget()
+    assert error_ids() == []
+
+
+@pytest.mark.parametrize("title", [None, ""])
+def test_widget_without_title_is_an_error(register_widget, title):
+    register_widget(title=title)
+    assert error_ids() == ["widgets.E001"]
+
+
+@pytest.mark.parametrize("template_name", [None, ""])
+def test_widget_without_template_is_an_error(register_widget, template_name):
+    register_widget(template_name=template_name)
+    assert error_ids() == ["widgets.E001"]
+
+
+def test_widget_with_a_missing_template_is_an_error(register_widget):
+    register_widget(template_name="widgets/does-not-exist.html")
+    [message] = check_widgets()
+    assert message.id == "widgets.E002"
+    assert "'temporary'" in message.msg
+    assert "widgets/does-not-exist.html" in message.msg
+
+
+def test_template_without_a_ready_partial_is_an_error(register_widget):
+    register_widget(template_name="widgets/frame.html")
+    assert error_ids() == ["widgets.E002"]
+
+
+@pytest.mark.parametrize("refresh_seconds", [0, -5])
+def test_refresh_under_one_second_is_an_error(register_widget, refresh_seconds):
+    register_widget(refresh_seconds=refresh_seconds)
+    assert error_ids() == ["widgets.E003"]
+
+
+def test_project_passes_system_checks(capsys):
+    call_command("check")
+    assert "no issues" in capsys.readouterr().out

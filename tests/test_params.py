@@ -1,0 +1,48 @@
+import pytest
+from django.test import RequestFactory
+from django_htmx.middleware import HtmxDetails
+
+from widgets.params import page_query, widget_query
+
+PAGE_URL = "http://testserver/?range=30d&currency=USD"
+
+
+@pytest.fixture
+def widget_request():
+    """A GET of a widget URL, from HTMX on the page at ``page_url`` unless that is None."""
+
+    def build(path, page_url=PAGE_URL):
+        headers = {} if page_url is None else {"HX-Request": "true", "HX-Current-URL": page_url}
+        request = RequestFactory().get(path, headers=headers)
+        request.htmx = HtmxDetails(request)
+        return request
+
+    return build
+
+
+def test_page_query_is_the_query_of_the_htmx_page(widget_request):
+    assert page_query(widget_request("/widgets/revenue/")).dict() == {"range": "30d", "currency": "USD"}
+
+
+def test_page_query_is_empty_without_htmx(widget_request):
+    assert page_query(widget_request("/widgets/revenue/", page_url=None)) == {}
+
+
+def test_page_filters_apply_when_the_widget_url_omits_them(widget_request):
+    query = widget_query(widget_request("/widgets/revenue/"))
+    assert query.dict() == {"range": "30d", "currency": "USD"}
+
+
+def test_widget_url_value_wins_over_the_page_filter(widget_request):
+    query = widget_query(widget_request("/widgets/revenue/?range=24h"))
+    assert query.dict() == {"range": "24h", "currency": "USD"}
+
+
+def test_widget_url_keeps_every_value_of_a_repeated_key(widget_request):
+    query = widget_query(widget_request("/widgets/revenue/?tag=a&tag=b"))
+    assert query.getlist("tag") == ["a", "b"]
+
+
+def test_without_htmx_only_the_widget_url_counts(widget_request):
+    query = widget_query(widget_request("/widgets/revenue/?range=24h", page_url=None))
+    assert query.dict() == {"range": "24h"}

@@ -1,0 +1,176 @@
+import asyncio
+import logging
+
+import httpx
+import pytest
+from django.db import OperationalError
+from django.test import override_settings
+
+from widgets.shapes import NUMBER, obj
+from widgets.sources import (
+    Source,
+    SourceError,
+    SourcesFailed,
+    UpstreamError,
+    gather_sources,
+    http_json,
+    run_source,
+    settle_sources,
+)
+from widgets.timing import collect_timings
+
+URL = "https://upstream.example/latest"
+
+
+def returning(value):
+    async def load():
+        return value
+
+    return load
+
+
+def raising(exception):
+    async def load():
+        raise exception
+
+    return load
+
+
+async def never_finishes():
+    await asyncio.sleep(5)  # bounded, so a broken deadline fails the test instead of hanging it
+
+
+async def reason_of(source):
+    result = await run_source(source)
+    assert result.error is not None
+    assert result.error.source == source.name
+    return result.error.reason
+
+
+async def test_gather_returns_values_by_name():
+    values = await gather_sources(Source("a", returning(1)), Source("b", returning("two")))
+    assert values == {"a": 1, "b": "two"}
+
+
+async def test_sources_run_concurrently():
+    started = asyncio.Event()
+
+    async def wait_for_partner():
+        await started.wait()
+        return "waited"
+
+    async def start_partner():
+        started.set()
+        return "started"
+
+    # Run one after the other, the first source would wait forever and time out.
+    values = await gather_sources(
+        Source("waiter", wait_for_partner, deadline=1), Source("starter", start_partner)
+    )
+    assert values == {"waiter": "waited", "starter": "started"}
+
+
+async def test_source_past_its_deadline_times_out():
+    reason = await reason_of(Source("slow", never_finishes, deadline=0.05))
+    assert reason == "timed out after 0.05 s"
+
+
+@override_settings(WIDGETS_SOURCE_TIMEOUT=0.05)
+async def test_default_deadline_comes_from_settings():
+    assert Source("any", returning(1)).timeout == 0.05
+    assert await reason_of(Source("slow", never_finishes)) == "timed out after 0.05 s"
+
+
+async def test_slow_source_does_not_hold_back_the_others():
+    results = await settle_sources(
+        Source("fast", returning(42)), Source("slow", never_finishes, deadline=0.05)
+    )
+    assert results["fast"].is_ok
+    assert results["fast"].value == 42
+    assert not results["slow"].is_ok
+    assert results["slow"].error.reason.startswith("timed out after")
+
+
+async def test_gather_raises_sources_failed_naming_every_failed_source():
+    with pytest.raises(SourcesFailed) as failed:
+        await gather_sources(
+            Source("ok", returning(1)),
+            Source("rates", raising(UpstreamError("no rate for XYZ"))),
+            Source("slow", never_finishes, deadline=0.01),
+        )
+    errors = {error.source: error.reason for error in failed.value.errors}
+    assert errors == {"rates": "no rate for XYZ", "slow": "timed out after 0.01 s"}
+
+
+def test_error_names_source_and_reason():
+    error = SourceError("rates", "upstream answered HTTP 500")
+    assert str(error) == "rates: upstream answered HTTP 500"
+
+
+async def test_duplicate_source_names_are_rejected():
+    with pytest.raises(ValueError, match="source names must be unique"):
+        await settle_sources(Source("a", returning(1)), Source("a", returning(2)))
+
+
+async def test_http_json_returns_the_answer(respx_mock):
+    respx_mock.get(URL, params={"from": "EUR"}).respond(json={"rates": {"USD": 1.08}})
+    source = http_json("rates", URL, params={"from": "EUR"}, shape=obj({"rates": obj(values=NUMBER)}))
+    assert (await run_source(source)).value == {"rates": {"USD": 1.08}}
+
+
+async def test_http_error_status_is_reported(respx_mock):
+    respx_mock.get(URL).respond(500)
+    assert await reason_of(http_json("rates", URL)) == "upstream answered HTTP 500"
+
+
+async def test_answer_that_is_not_json_is_reported(respx_mock):
+    respx_mock.get(URL).respond(200, html="<html>Maintenance</html>")
+    assert await reason_of(http_json("rates", URL)) == "upstream answered something that is not JSON"
+
+
+async def test_answer_of_the_wrong_shape_is_reported_with_its_path(respx_mock):
+    respx_mock.get(URL).respond(json={"rates": {"USD": "1.08"}})
+    reason = await reason_of(http_json("rates", URL, shape=obj({"rates": obj(values=NUMBER)})))
+    assert reason == "unexpected response shape: $.rates.USD should be number, got string"
+
+
+async def test_connection_error_is_reported(respx_mock):
+    respx_mock.get(URL).mock(side_effect=httpx.ConnectError("refused"))
+    assert await reason_of(http_json("rates", URL)) == "could not reach upstream (ConnectError)"
+
+
+async def test_httpx_timeout_is_reported(respx_mock):
+    respx_mock.get(URL).mock(side_effect=httpx.ReadTimeout("slow"))
+    assert await reason_of(http_json("rates", URL)) == "upstream timed out"
+
+
+async def test_unexpected_exception_is_an_internal_error_and_logged(caplog):
+    with caplog.at_level(logging.ERROR, logger="widgets.sources"):
+        reason = await reason_of(Source("broken", raising(KeyError("secret detail"))))
+    assert reason == "internal error while loading"
+    assert "secret detail" not in reason
+    [record] = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert record.getMessage() == "Source broken failed"
+    assert record.exc_info[0] is KeyError
+
+
+async def test_database_error_is_reported():
+    reason = await reason_of(Source("orders", raising(OperationalError("database is locked"))))
+    assert reason == "database error (OperationalError)"
+
+
+async def test_timings_are_recorded_for_every_source():
+    with collect_timings() as timings:
+        await settle_sources(Source("fast", returning(1)), Source("broken", raising(UpstreamError("no"))))
+    by_name = {timing.name: timing for timing in timings}
+    assert set(by_name) == {"fast", "broken"}
+    assert by_name["fast"].is_ok
+    assert not by_name["broken"].is_ok
+    assert all(timing.duration_ms >= 0 for timing in timings)
+
+
+async def test_timed_out_source_is_recorded_as_failed():
+    with collect_timings() as timings:
+        await run_source(Source("slow", never_finishes, deadline=0.01))
+    [timing] = timings
+    assert (timing.name, timing.is_ok) == ("slow", False)
