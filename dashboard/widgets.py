@@ -95,12 +95,14 @@ class OrdersByCountryWidget(ShareWidget):
     title = "Orders by country"
     params_form = RangeForm
     refresh_seconds = 60
+    shown_countries = 10  # the rest are summed up as "Other"
 
     async def load(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
         period = period_of(params)
-        rows = (await gather_sources(orm("countries", lambda: queries.orders_by_country(period))))[
-            "countries"
-        ]
+        values = await gather_sources(orm("countries", lambda: queries.orders_by_country(period)))
+        rows = values["countries"][: self.shown_countries]
+        if rest := values["countries"][self.shown_countries :]:
+            rows.append(("Other", sum(count for _, count in rest)))
         return {
             "shares": shares_of([(country, float(count), f"{count:,}") for country, count in rows]),
             "caption": "Share of orders by country",

@@ -229,7 +229,7 @@ async def shop():
     }
     customers = {
         country: await Customer.objects.acreate(name=f"Customer {country}", country=country)
-        for country in ("DE", "FR")
+        for country in ("DE", "FR", "US")
     }
     yield products, customers
     await sync_to_async(connections.close_all)()
@@ -369,3 +369,12 @@ async def test_orders_over_a_week_are_counted_per_day(place_order):
     assert counts == {four_days_ago.strftime("%d %b"): 1.0, two_days_ago.strftime("%d %b"): 2.0}
     assert len(chart.bars) == 8  # every day of the range, empty ones included
     assert chart.bars[-1].label == day.strftime("%d %b")
+
+
+@db
+async def test_orders_by_country_sums_countries_past_the_shown_ones_as_other(place_order, monkeypatch):
+    monkeypatch.setattr(registry.get("orders_by_country"), "shown_countries", 1)
+    for country in ("DE", "DE", "FR", "US"):
+        await place_order(ago(hours=1), country=country)
+    loaded = await load("orders_by_country", {"range": "7d"})
+    assert loaded["shares"] == [Share("DE", "2", 0.5), Share("Other", "2", 0.5)]
