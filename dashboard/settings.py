@@ -30,6 +30,14 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    try:
+        return int(value) if value else default
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, got {value!r}") from None
+
+
 def env_float(name: str, default: float) -> float:
     value = os.environ.get(name, "")
     try:
@@ -91,6 +99,13 @@ DATABASES = {
         conn_max_age=0,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Connections are borrowed per ORM source and returned right after the query.
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": env_int("DATABASE_POOL_SIZE", 10),
+        "timeout": 10,
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the demo's order simulator write while widgets read.
     DATABASES["default"].setdefault("OPTIONS", {})
@@ -161,4 +176,5 @@ HEALTHCHECK_URLS = env_list("HEALTHCHECK_URLS", "https://www.djangoproject.com/"
 
 # The widget framework's settings (defaults in widgets/conf.py).
 WIDGETS_SOURCE_TIMEOUT = env_float("WIDGETS_SOURCE_TIMEOUT", 3.0)
+WIDGETS_ORM_THREADS = env_int("WIDGETS_ORM_THREADS", 8)
 WIDGETS_HTTP_USER_AGENT = "htmx-dashboard/0.1"

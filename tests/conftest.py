@@ -1,6 +1,8 @@
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from asgiref.sync import sync_to_async
+from django.db import connections
 from django.test import override_settings
 
 from widgets.http import aclose_client
@@ -23,3 +25,21 @@ async def fresh_http_client() -> AsyncIterator[None]:
     await aclose_client()
     yield
     await aclose_client()
+
+
+@pytest.fixture(autouse=True)
+async def close_async_orm_connections() -> AsyncIterator[None]:
+    """Async tests use the ORM from asgiref's thread; return its connection afterwards."""
+    yield
+    await sync_to_async(connections.close_all)()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def close_database_pools(django_db_setup, django_db_blocker):
+    """Close PostgreSQL connection pools before the test database is dropped."""
+    yield
+    with django_db_blocker.unblock():
+        for wrapper in connections.all():
+            close_pool = getattr(wrapper, "close_pool", None)
+            if close_pool is not None:
+                close_pool()

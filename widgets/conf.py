@@ -30,5 +30,10 @@ class WidgetSettings:
         """The module looked for in each installed app, like the admin's ``admin``."""
         return str(getattr(settings, "WIDGETS_AUTODISCOVER_MODULE", "widgets"))
 
+    @property
+    def ORM_THREADS(self) -> int:
+        """Threads per process for ORM sources: how many run in parallel (keep <= the DB pool size)."""
+        return int(getattr(settings, "WIDGETS_ORM_THREADS", 8))
+
 
 widget_settings = WidgetSettings()

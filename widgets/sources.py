@@ -19,6 +19,7 @@ from django.db import DatabaseError
 
 from widgets.conf import widget_settings
 from widgets.http import get_client
+from widgets.orm_threads import orm_threads
 from widgets.shapes import Shape, ShapeError
 from widgets.timing import SourceTiming, record_timing
 
@@ -149,5 +150,9 @@ def http_json(
 
 
 def orm[T](name: str, load: Callable[[], Awaitable[T]], *, deadline: float | None = None) -> Source[T]:
-    """A source backed by async ORM calls (``aaggregate``, ``acount``, ``async for`` ...)."""
-    return Source(name, load, deadline)
+    """A source backed by async ORM calls (``aaggregate``, ``acount``, ``async for`` ...).
+
+    It runs on a thread of its own (see ``widgets.orm_threads``), so the ORM
+    sources of different widgets in one response run in parallel.
+    """
+    return Source(name, lambda: orm_threads().run(load), deadline)

@@ -1,0 +1,80 @@
+"""Threads for ORM sources, so the ORM work of different widgets runs in parallel.
+
+Django's async ORM methods are ``sync_to_async(thread_sensitive=True)``
+wrappers, and under ASGI each request runs them all on one thread: the ORM
+sources of several widgets in one response would queue behind each other.
+Each ORM source here borrows a single-thread executor of its own (through
+asgiref's ``ThreadSensitiveContext(executor=...)``), and gives it back once its
+thread has closed its database connections: a pooled PostgreSQL connection
+returns to the pool right after the query, not at the end of the request.
+"""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from asgiref.sync import ThreadSensitiveContext
+from django.db import connections
+
+from widgets.conf import widget_settings
+
+
+def close_thread_connections() -> None:
+    """Close (or return to the pool) the calling thread's database connections."""
+    connections.close_all()
+
+
+class OrmThreads:
+    """A bounded set of single-thread executors, lent out one per ORM source."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._idle: asyncio.Queue[ThreadPoolExecutor] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._executors: list[ThreadPoolExecutor] = []
+
+    def _queue(self) -> asyncio.Queue[ThreadPoolExecutor]:
+        loop = asyncio.get_running_loop()
+        if self._idle is None or self._loop is not loop:
+            # Executors idle in a queue bound to another loop are not reachable from here.
+            self._idle, self._loop = asyncio.Queue(), loop
+            self._executors = [
+                ThreadPoolExecutor(max_workers=1, thread_name_prefix="widgets-orm") for _ in range(self.size)
+            ]
+            for executor in self._executors:
+                self._idle.put_nowait(executor)
+        return self._idle
+
+    async def run[T](self, load: Callable[[], Awaitable[T]]) -> T:
+        """Run ``load``'s thread-sensitive calls on a borrowed thread of its own."""
+        idle = self._queue()
+        executor = await idle.get()
+        loop = asyncio.get_running_loop()
+        try:
+            async with ThreadSensitiveContext(executor=executor):
+                return await load()
+        finally:
+            # Not awaited: when a deadline cancelled us, the thread may still be
+            # running the query; the executor comes back once it has finished.
+            closing = executor.submit(close_thread_connections)
+
+            def give_back(_: Future[None]) -> None:
+                if not loop.is_closed():
+                    loop.call_soon_threadsafe(idle.put_nowait, executor)
+
+            closing.add_done_callback(give_back)
+
+    def shutdown(self) -> None:
+        for executor in self._executors:
+            executor.shutdown(wait=False)
+        self._executors, self._idle, self._loop = [], None, None
+
+
+_orm_threads: OrmThreads | None = None
+
+
+def orm_threads() -> OrmThreads:
+    global _orm_threads
+    if _orm_threads is None:
+        _orm_threads = OrmThreads(widget_settings.ORM_THREADS)
+    return _orm_threads
