@@ -1,33 +1,61 @@
-"""The demo dashboard page and the health endpoints."""
+"""The demo dashboard page: one streamed response with every widget in it.
 
+The shell (filters and a placeholder per widget) goes out at once; each
+widget's HTML follows in the same response as soon as it is loaded, in
+whatever order they finish. CSS puts each widget in its layout slot and hides
+that slot's placeholder, so no script is needed and a browser without
+JavaScript sees every widget, in layout order. Later refreshes are the
+widgets' own HTMX requests; a filter change swaps in lazy placeholders.
+"""
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 
 from dashboard.filters import CURRENCIES, RANGE_LABELS, parse_filters
 from dashboard.layout import DEMO_LAYOUT, Tile
+from widgets.base import Widget
 from widgets.frames import WidgetFrame, loading_frame
 from widgets.registry import registry
 from widgets.requests import HtmxHttpRequest
+from widgets.views import load_frame
 
 
 @dataclass(frozen=True)
 class PlacedWidget:
+    """A widget in its layout slot, with the parameters the page's filters give it."""
+
+    slot: int
     tile: Tile
-    frame: WidgetFrame
+    widget: Widget
+    params: Mapping[str, Any]
+
+    @property
+    def placeholder(self) -> WidgetFrame:
+        return loading_frame(self.widget, self.params)
 
 
-async def dashboard_view(request: HtmxHttpRequest) -> HttpResponse:
-    """The grid of lazy widgets; a filter change through HTMX gets only ``#dashboard``."""
-    filters, errors = parse_filters(request.GET)
+def place_widgets(filters: Mapping[str, str]) -> list[PlacedWidget]:
     placed = []
-    for tile in DEMO_LAYOUT:
+    for slot, tile in enumerate(DEMO_LAYOUT, start=1):
         widget = registry.get(tile.widget)
         if widget is not None:
             fields = widget.params_form.base_fields
             params = {key: value for key, value in filters.items() if key in fields}
-            placed.append(PlacedWidget(tile, loading_frame(widget, params)))
+            placed.append(PlacedWidget(slot, tile, widget, params))
+    return placed
+
+
+async def dashboard_view(request: HtmxHttpRequest) -> HttpResponse | StreamingHttpResponse:
+    filters, errors = parse_filters(request.GET)
+    placed = place_widgets(filters)
+    status = 400 if errors else 200
     context = {
         "filters": filters,
         "filter_errors": errors,
@@ -35,6 +63,43 @@ async def dashboard_view(request: HtmxHttpRequest) -> HttpResponse:
         "range_choices": RANGE_LABELS.items(),
         "currency_choices": CURRENCIES,
     }
-    is_filter_swap = request.htmx.target == "dashboard"
-    template = "dashboard/index.html#dashboard" if is_filter_swap else "dashboard/index.html"
-    return render(request, template, context, status=400 if errors else 200)
+    if request.htmx.target == "dashboard":
+        # A filter change: only #dashboard, whose placeholders load themselves lazily.
+        return render(
+            request, "dashboard/index.html#dashboard", {**context, "is_streamed": False}, status=status
+        )
+    # Shell rendered now, not in the generator: the CSP nonce it uses must be
+    # known before the middleware writes the Content-Security-Policy header.
+    slot_marker = f"widgets-stream-{secrets.token_hex(8)}"
+    shell = render_to_string(
+        "dashboard/index.html", {**context, "is_streamed": True, "slot_marker": slot_marker}, request
+    )
+    head, tail = shell.split(slot_marker)
+    response = StreamingHttpResponse(
+        stream_page(request, head, placed, tail), status=status, content_type="text/html; charset=utf-8"
+    )
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"  # let proxies pass each chunk on at once
+    return response
+
+
+async def stream_page(
+    request: HtmxHttpRequest, head: str, placed: list[PlacedWidget], tail: str
+) -> AsyncIterator[str]:
+    """Yield the shell, then each widget as it completes, then the end of the page."""
+    yield head
+
+    async def load(item: PlacedWidget) -> tuple[PlacedWidget, WidgetFrame]:
+        return item, await load_frame(item.widget, item.params)
+
+    tasks = [asyncio.ensure_future(load(item)) for item in placed]
+    try:
+        for next_done in asyncio.as_completed(tasks):
+            item, frame = await next_done
+            context = {**frame.body, "frame": frame, "item": item}
+            yield render_to_string("dashboard/index.html#streamed_tile", context, request)
+    finally:
+        # The browser went away: stop loading what nobody will see.
+        for task in tasks:
+            task.cancel()
+    yield tail

@@ -1,53 +1,151 @@
+import asyncio
+import contextlib
 import re
 
+import pytest
 from django.test import AsyncClient
 
-from dashboard.layout import DEMO_LAYOUT
+from dashboard import views
+from dashboard.layout import DEMO_LAYOUT, Tile
+from widgets.builtin.kpi import Kpi, KpiWidget
+from widgets.registry import registry
 
 
-async def test_page_places_every_layout_widget_as_a_lazy_placeholder():
+async def chunks_of(response) -> list[str]:
+    return [chunk.decode() async for chunk in response.streaming_content]
+
+
+@pytest.fixture
+def gated_widgets(monkeypatch):
+    """Two widgets laid out slow first, fast second; the slow one waits for ``gate``."""
+    gate = asyncio.Event()
+    cancelled = []
+
+    class SlowWidget(KpiWidget):
+        name = "test_slow"
+        title = "Slow"
+
+        async def load(self, params):
+            try:
+                await gate.wait()
+            except asyncio.CancelledError:
+                cancelled.append(self.name)
+                raise
+            return {"kpis": [Kpi("Slow", "1")]}
+
+    class FastWidget(KpiWidget):
+        name = "test_fast"
+        title = "Fast"
+
+        async def load(self, params):
+            return {"kpis": [Kpi("Fast", "2")]}
+
+    for widget_class in (SlowWidget, FastWidget):
+        registry.register(widget_class)
+    monkeypatch.setattr(views, "DEMO_LAYOUT", [Tile("test_slow"), Tile("test_fast")])
+    yield gate, cancelled
+    for name in ("test_slow", "test_fast"):
+        registry.unregister(name)
+
+
+async def test_page_streams_the_shell_first_with_a_placeholder_per_widget(gated_widgets):
+    gate, _ = gated_widgets
     response = await AsyncClient().get("/")
-    assert response.status_code == 200
-    html = response.content.decode()
-    names = re.findall(r'data-widget="([a-z_]+)"', html)
-    assert names == [tile.widget for tile in DEMO_LAYOUT]
-    assert html.count('data-state="loading"') == len(DEMO_LAYOUT)
-    assert html.count('aria-busy="true"') == len(DEMO_LAYOUT)
-    assert html.count('hx-trigger="load"') == len(DEMO_LAYOUT)
+    assert response.streaming
+    stream = aiter(response.streaming_content)
+    shell = (await anext(stream)).decode()
+    assert shell.count("tile--placeholder") == 2
+    assert "data-widget=" not in shell  # no widget has arrived yet
+    assert "</html>" not in shell
+    gate.set()
+    rest = "".join([chunk.decode() async for chunk in stream])
+    assert rest.rstrip().endswith("</html>")
 
 
-async def test_filters_from_the_url_reach_each_widget_url_that_takes_them():
-    html = (await AsyncClient().get("/?range=30d&currency=GBP")).content.decode()
-    assert 'hx-get="/widgets/revenue/?range=30d&amp;currency=GBP"' in html
-    assert 'hx-get="/widgets/orders_over_time/?range=30d"' in html
-    assert 'hx-get="/widgets/fx_rates/"' in html
-    assert '<option value="30d" selected>' in html
-    assert '<option value="GBP" selected>' in html
+async def test_widgets_arrive_in_the_order_they_finish_each_in_its_slot(gated_widgets):
+    gate, _ = gated_widgets
+    response = await AsyncClient().get("/")
+    stream = aiter(response.streaming_content)
+    await anext(stream)  # the shell
+    first = (await anext(stream)).decode()
+    assert 'data-widget="test_fast"' in first
+    assert "slot-2 tile--arrived-2" in first
+    gate.set()
+    second = (await anext(stream)).decode()
+    assert 'data-widget="test_slow"' in second
+    assert "slot-1 tile--arrived-1" in second
 
 
-async def test_invalid_filter_names_field_and_value_and_falls_back_to_defaults():
+async def test_streamed_widgets_are_rendered_ready_and_then_poll(gated_widgets):
+    gate, _ = gated_widgets
+    gate.set()
+    html = "".join(await chunks_of(await AsyncClient().get("/")))
+    assert html.count('data-state="ready"') == 2
+    assert html.count('hx-trigger="every 60s"') == 2
+    assert 'hx-trigger="load"' not in html  # placeholders never fetch again
+
+
+async def test_leaving_the_page_cancels_loads_still_running(gated_widgets):
+    # As under ASGI: Django cancels the task streaming the response when the client goes away.
+    _, cancelled = gated_widgets
+    response = await AsyncClient().get("/")
+    received = []
+    fast_arrived = asyncio.Event()
+
+    async def browser():
+        async for chunk in response.streaming_content:
+            received.append(chunk)
+            if b"test_fast" in chunk:
+                fast_arrived.set()
+
+    reading = asyncio.create_task(browser())
+    await fast_arrived.wait()
+    reading.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await reading
+    await asyncio.sleep(0)
+    assert cancelled == ["test_slow"]
+    assert len(received) == 2
+
+
+async def test_csp_nonce_of_the_streamed_shell_is_in_the_header(gated_widgets):
+    gate, _ = gated_widgets
+    gate.set()
+    response = await AsyncClient().get("/")
+    html = "".join(await chunks_of(response))
+    nonce = re.search(r"'nonce-([^']+)'", response["Content-Security-Policy"]).group(1)
+    assert f'src="/static/django_htmx/htmx-2.min.js" defer nonce="{nonce}"' in html
+    assert '"allowEval":false' in html
+
+
+async def test_every_layout_widget_is_placed_with_the_page_filters():
+    placed = views.place_widgets({"range": "30d", "currency": "GBP"})
+    assert [item.widget.name for item in placed] == [tile.widget for tile in DEMO_LAYOUT]
+    params = {item.widget.name: item.params for item in placed}
+    assert params["revenue"] == {"range": "30d", "currency": "GBP"}
+    assert params["orders_over_time"] == {"range": "30d"}
+    assert params["fx_rates"] == {}
+
+
+async def test_invalid_filter_names_field_and_value_and_falls_back_to_defaults(gated_widgets):
+    gated_widgets[0].set()
     response = await AsyncClient().get("/?range=1y&currency=USD")
     assert response.status_code == 400
-    html = response.content.decode()
+    html = "".join(await chunks_of(response))
     assert "<strong>range</strong> = “1y”" in html
     assert 'role="alert"' in html
-    assert 'hx-get="/widgets/revenue/?range=7d&amp;currency=USD"' in html
+    assert '<option value="7d" selected>' in html
+    assert '<option value="USD" selected>' in html
 
 
-async def test_filter_change_through_htmx_gets_only_the_dashboard_partial():
+async def test_filter_change_through_htmx_gets_only_the_dashboard_with_lazy_widgets():
     response = await AsyncClient().get(
         "/?range=24h&currency=EUR", headers={"HX-Request": "true", "HX-Target": "dashboard"}
     )
     html = response.content.decode()
     assert html.lstrip().startswith('<main id="dashboard"')
     assert "<html" not in html
+    assert html.count('hx-trigger="load"') == len(DEMO_LAYOUT)
     assert 'hx-get="/widgets/revenue/?range=24h&amp;currency=EUR"' in html
+    assert 'hx-get="/widgets/orders_over_time/?range=24h"' in html
     assert "HX-Request" in response["Vary"]
-
-
-async def test_full_page_loads_htmx_from_the_package_with_a_csp_nonce():
-    response = await AsyncClient().get("/")
-    html = response.content.decode()
-    nonce = re.search(r"'nonce-([^']+)'", response["Content-Security-Policy"]).group(1)
-    assert f'src="/static/django_htmx/htmx-2.min.js" defer nonce="{nonce}"' in html
-    assert '"allowEval":false' in html
