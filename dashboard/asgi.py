@@ -8,13 +8,19 @@ protocol, which Django's handler rejects, is answered here so the shared
 import os
 from typing import Any
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
-django_application: Any = get_asgi_application()
+django.setup(set_prefix=False)
 
+from django.conf import settings  # noqa: E402
+from django.core.handlers.asgi import ASGIHandler  # noqa: E402
+
+from dashboard.handler import LeanASGIHandler  # noqa: E402
 from dashboard.static_files import Receive, Scope, Send, StaticFilesApp  # noqa: E402
 from widgets.http import aclose_client  # noqa: E402
+
+django_application: Any = LeanASGIHandler() if settings.ASGI_LEAN_HANDLER else ASGIHandler()
 
 static_and_django = StaticFilesApp(django_application)
 

@@ -78,6 +78,8 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "dashboard.urls"
 ASGI_APPLICATION = "dashboard.asgi.application"
+# Skip the thread Django's ASGI handler starts per request when a request ran no sync code.
+ASGI_LEAN_HANDLER = env_bool("ASGI_LEAN_HANDLER", True)
 
 TEMPLATES = [
     {

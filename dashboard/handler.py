@@ -1,0 +1,129 @@
+"""An ``ASGIHandler`` that starts no thread for requests that run no sync code.
+
+Django's handler runs each request in a ``ThreadSensitiveContext`` and, even
+for a fully async view, sends ``request_started`` and closes the response
+through ``sync_to_async``: a new thread per request, about three quarters of
+a trivial async view's cost. Those calls only need a thread when the request
+did thread-sensitive work: then database connections live on that thread and
+must be closed there. So this handler runs them inline when
+
+- the signal's sync receivers are only Django's own hooks that do no I/O
+  there: the database ones (``reset_queries``, ``close_old_connections``)
+  find no connection in the event loop's thread, where the ORM refuses to
+  run; ``reset_urlconf`` only resets a context variable; ``close_caches``
+  only when every configured cache backend's ``close`` is a no-op; there
+  is no async receiver; and
+- no thread-sensitive call has run in this request's context yet.
+
+Otherwise it does exactly what Django does. ``ASGI_LEAN_HANDLER=false``
+turns it off.
+"""
+
+import asyncio
+from collections.abc import Callable
+from contextlib import closing
+from typing import Any
+
+from asgiref.sync import SyncToAsync, ThreadSensitiveContext, sync_to_async
+from django.conf import settings
+from django.core import signals
+from django.core.cache import close_caches
+from django.core.cache.backends.base import BaseCache
+from django.core.exceptions import RequestAborted
+from django.core.handlers.asgi import ASGIHandler, get_script_prefix
+from django.core.handlers.base import reset_urlconf
+from django.db import close_old_connections, reset_queries
+from django.dispatch import Signal
+from django.http import HttpResponseBase
+from django.urls import set_script_prefix
+from django.utils.module_loading import import_string
+
+
+def inline_safe_receivers() -> frozenset[Callable[..., Any]]:
+    safe: set[Callable[..., Any]] = {reset_queries, close_old_connections, reset_urlconf}
+    backends = [import_string(config["BACKEND"]) for config in settings.CACHES.values()]
+    if all(backend.close is BaseCache.close for backend in backends):
+        safe.add(close_caches)
+    return frozenset(safe)
+
+
+def request_used_a_thread() -> bool:
+    """Whether a thread-sensitive sync call has run in the current request's context."""
+    context = SyncToAsync.thread_sensitive_context.get(None)
+    return context is not None and context in SyncToAsync.context_to_thread_executor
+
+
+class LeanASGIHandler(ASGIHandler):
+    """Django's ``ASGIHandler``, minus the per-request thread when nothing needs it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inline_safe_receivers = inline_safe_receivers()
+
+    def can_send_inline(self, signal: Signal, sender: Any) -> bool:
+        """Whether ``signal`` may run its sync receivers here, in the event loop."""
+        if request_used_a_thread():
+            return False
+        sync_receivers, async_receivers = signal._live_receivers(sender)
+        # Signal.send() would run async receivers through async_to_sync: not from the loop.
+        return not async_receivers and all(
+            receiver in self.inline_safe_receivers for receiver in sync_receivers
+        )
+
+    async def send_request_started(self, scope: Any) -> None:
+        if self.can_send_inline(signals.request_started, type(self)):
+            signals.request_started.send(sender=type(self), scope=scope)
+        else:
+            await signals.request_started.asend(sender=type(self), scope=scope)
+
+    async def close_response(self, response: HttpResponseBase) -> None:
+        handler_class = getattr(response, "_handler_class", type(self))
+        if self.can_send_inline(signals.request_finished, handler_class):
+            response.close()
+        else:
+            await sync_to_async(response.close)()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
+        async with ThreadSensitiveContext():
+            await self.handle(scope, receive, send)
+
+    async def handle(self, scope: Any, receive: Any, send: Any) -> None:
+        # Django 6.1's ASGIHandler.handle, with the two thread hops made conditional.
+        try:
+            body_file = await self.read_body(receive)
+        except RequestAborted:
+            return
+        with closing(body_file):
+            set_script_prefix(get_script_prefix(scope))
+            await self.send_request_started(scope)
+            request, error_response = self.create_request(scope, body_file)
+            if request is None:
+                assert error_response is not None
+                body_file.close()
+                await self.send_response(error_response, send)
+                await self.close_response(error_response)
+                return
+
+            class RequestProcessed(Exception):
+                pass
+
+            response = None
+            try:
+                try:
+                    async with asyncio.TaskGroup() as tasks:
+                        tasks.create_task(self.listen_for_disconnect(receive))
+                        response = await self.run_get_response(request)
+                        await self.send_response(response, send)
+                        raise RequestProcessed
+                except* (RequestProcessed, RequestAborted):
+                    pass
+            except BaseExceptionGroup as exception_group:
+                if len(exception_group.exceptions) == 1:
+                    raise exception_group.exceptions[0] from None
+                raise
+            if response is None:
+                await signals.request_finished.asend(sender=self.__class__)
+            else:
+                await self.close_response(response)

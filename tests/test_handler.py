@@ -1,0 +1,109 @@
+import httpx
+import pytest
+from asgiref.sync import SyncToAsync
+from django.core import signals
+from django.core.handlers.asgi import ASGIHandler
+from django.db import connections
+from django.http import JsonResponse
+from django.urls import path
+
+from dashboard.handler import LeanASGIHandler
+from dashboard.models import Order
+
+used_connections = []
+
+
+def count_orders_and_keep_connection() -> int:
+    used_connections.append(connections["default"])
+    return Order.objects.count()
+
+
+async def orders_view(request):
+    from asgiref.sync import sync_to_async
+
+    # Thread-sensitive ORM work in the request's own context, as plain async views do.
+    return JsonResponse({"orders": await sync_to_async(count_orders_and_keep_connection)()})
+
+
+async def hello_view(request):
+    return JsonResponse({"hello": "world"})
+
+
+urlpatterns = [path("orders", orders_view), path("hello", hello_view)]
+
+
+@pytest.fixture
+def thread_hops(monkeypatch):
+    hops: list[str] = []
+    original = SyncToAsync.__call__
+
+    async def recording_call(self, *args, **kwargs):
+        hops.append(getattr(self.func, "__qualname__", repr(self.func)))
+        return await original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SyncToAsync, "__call__", recording_call)
+    return hops
+
+
+async def get(handler, url):
+    transport = httpx.ASGITransport(app=handler)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+        return await client.get(url)
+
+
+@pytest.fixture(autouse=True)
+def test_urls(settings):
+    settings.ROOT_URLCONF = __name__
+
+
+async def test_async_request_runs_without_any_thread(thread_hops):
+    response = await get(LeanASGIHandler(), "/hello")
+    assert response.json() == {"hello": "world"}
+    assert thread_hops == []
+
+
+async def test_stock_handler_starts_a_thread_for_the_same_request(thread_hops):
+    response = await get(ASGIHandler(), "/hello")
+    assert response.status_code == 200
+    assert "HttpResponseBase.close" in thread_hops
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_request_that_used_the_orm_has_its_connection_closed_in_its_thread(thread_hops):
+    used_connections.clear()
+    response = await get(LeanASGIHandler(), "/orders")
+    assert response.json() == {"orders": 0}
+    assert "HttpResponseBase.close" in thread_hops  # closed on the request's thread
+    [used] = used_connections
+    assert used is not connections["default"]
+    assert used.connection is None
+
+
+async def test_unknown_sync_receiver_gets_the_stock_thread(thread_hops):
+    calls = []
+
+    def audit_receiver(sender, **kwargs):
+        calls.append(sender)
+
+    signals.request_finished.connect(audit_receiver)
+    try:
+        response = await get(LeanASGIHandler(), "/hello")
+    finally:
+        signals.request_finished.disconnect(audit_receiver)
+    assert response.status_code == 200
+    assert calls == [LeanASGIHandler]
+    assert "HttpResponseBase.close" in thread_hops
+
+
+async def test_async_receivers_of_request_finished_still_fire():
+    calls = []
+
+    async def async_receiver(sender, **kwargs):
+        calls.append(sender)
+
+    signals.request_finished.connect(async_receiver)
+    try:
+        await get(LeanASGIHandler(), "/hello")
+    finally:
+        signals.request_finished.disconnect(async_receiver)
+    assert calls == [LeanASGIHandler]
