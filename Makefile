@@ -50,8 +50,16 @@ unit: install static
 e2e: install browser static
 	$(RUN) pytest e2e
 
+# Production-style: DEBUG off, WEB_CONCURRENCY worker processes (uvicorn reads it), behind a proxy.
+WEB_CONCURRENCY ?= 2
 serve: install migrate static
-	$(RUN) uvicorn dashboard.asgi:application --host 0.0.0.0 --port $(PORT) --lifespan on
+	DEBUG=false WEB_CONCURRENCY=$(WEB_CONCURRENCY) $(RUN) uvicorn dashboard.asgi:application \
+		--host 0.0.0.0 --port $(PORT) --lifespan on --proxy-headers --no-server-header
+
+# Benchmarks (bench/README.md): ratios for scenarios S1-S5 in about 2 minutes, written to
+# bench/results/latest.md and .json. Fails only when a scenario cannot run, not on a missed goal.
+bench: install static
+	$(RUN) python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf .venv staticfiles .pytest_cache .mypy_cache .ruff_cache

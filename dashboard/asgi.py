@@ -2,7 +2,8 @@
 
 Static files are answered before Django (see static_files.py); the lifespan
 protocol, which Django's handler rejects, is answered here so the shared
-``httpx.AsyncClient`` is closed cleanly when a worker stops.
+``httpx.AsyncClient`` and the widget cache's Redis client are closed cleanly
+when a worker stops.
 """
 
 import os
@@ -18,6 +19,7 @@ from django.core.handlers.asgi import ASGIHandler  # noqa: E402
 
 from dashboard.handler import LeanASGIHandler  # noqa: E402
 from dashboard.static_files import Receive, Scope, Send, StaticFilesApp  # noqa: E402
+from widgets.cache import aclose_cache  # noqa: E402
 from widgets.http import aclose_client  # noqa: E402
 
 django_application: Any = LeanASGIHandler() if settings.ASGI_LEAN_HANDLER else ASGIHandler()
@@ -32,6 +34,7 @@ async def lifespan(receive: Receive, send: Send) -> None:
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             await aclose_client()
+            await aclose_cache()
             await send({"type": "lifespan.shutdown.complete"})
             return
 

@@ -6,6 +6,7 @@ it honest.
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -114,7 +115,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"].update(
         {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE", "timeout": 20}
     )
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
+    # A file, not Django's in-memory default, whose connections never close; one per test run.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"dashboard-test-{os.getpid()}.sqlite3")
+    }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
@@ -180,3 +184,6 @@ HEALTHCHECK_URLS = env_list("HEALTHCHECK_URLS", "https://www.djangoproject.com/"
 WIDGETS_SOURCE_TIMEOUT = env_float("WIDGETS_SOURCE_TIMEOUT", 3.0)
 WIDGETS_ORM_THREADS = env_int("WIDGETS_ORM_THREADS", 8)
 WIDGETS_HTTP_USER_AGENT = "htmx-dashboard/0.1"
+# Cached widget values and single-flight locks are shared through Redis when there is one.
+WIDGETS_REDIS_URL = REDIS_URL or None
+WIDGETS_CACHE_ENABLED = env_bool("WIDGETS_CACHE_ENABLED", True)

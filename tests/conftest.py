@@ -1,3 +1,4 @@
+import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -5,6 +6,7 @@ from asgiref.sync import sync_to_async
 from django.db import connections
 from django.test import override_settings
 
+from widgets.cache import aclose_cache
 from widgets.http import aclose_client
 
 
@@ -25,6 +27,15 @@ async def fresh_http_client() -> AsyncIterator[None]:
     await aclose_client()
     yield
     await aclose_client()
+
+
+@pytest.fixture(autouse=True)
+async def fresh_widget_cache() -> AsyncIterator[None]:
+    """Each test starts with an empty widget cache, under Redis keys of its own."""
+    with override_settings(WIDGETS_CACHE_KEY_PREFIX=f"test-{uuid.uuid4().hex[:12]}"):
+        await aclose_cache()
+        yield
+        await aclose_cache()
 
 
 @pytest.fixture(autouse=True)

@@ -1,3 +1,5 @@
+from typing import Any
+
 import httpx
 import pytest
 from asgiref.sync import SyncToAsync
@@ -10,7 +12,7 @@ from django.urls import path
 from dashboard.handler import LeanASGIHandler
 from dashboard.models import Order
 
-used_connections = []
+used_connections: list[Any] = []
 
 
 def count_orders_and_keep_connection() -> int:

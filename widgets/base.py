@@ -31,6 +31,13 @@ class Widget:
     template context of the ``ready`` partial in ``template_name``. It runs
     its sources concurrently with ``widgets.sources.gather_sources``; a failed
     source raises ``SourcesFailed`` and the widget renders its error state.
+
+    What ``load`` returns is cached per parameters (``widgets.cache``): it is
+    fresh for ``cache_seconds`` (default: ``refresh_seconds``; 0 turns caching
+    off for the widget), then may be served as stale for ``stale_seconds``
+    more (default: 10 times ``cache_seconds``, at least 300) while it is refreshed
+    or while refreshing fails. Return plain, picklable data: with Redis the
+    value is shared by every worker.
     """
 
     name: ClassVar[str]
@@ -38,6 +45,8 @@ class Widget:
     template_name: ClassVar[str]
     params_form: ClassVar[type[forms.Form]] = NoParams
     refresh_seconds: ClassVar[int] = 60
+    cache_seconds: ClassVar[int | None] = None
+    stale_seconds: ClassVar[int | None] = None
     description: ClassVar[str] = ""
 
     async def load(self, params: Mapping[str, Any]) -> Mapping[str, Any]:

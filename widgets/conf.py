@@ -35,5 +35,46 @@ class WidgetSettings:
         """Threads per process for ORM sources: how many run in parallel (keep <= the DB pool size)."""
         return int(getattr(settings, "WIDGETS_ORM_THREADS", 8))
 
+    @property
+    def CACHE_ENABLED(self) -> bool:
+        """Cache what widgets load (``widgets.cache``); off, every request loads."""
+        return bool(getattr(settings, "WIDGETS_CACHE_ENABLED", True))
+
+    @property
+    def REDIS_URL(self) -> str | None:
+        """Redis shared by every worker for cached values and single-flight locks; None: in-process only."""
+        url = getattr(settings, "WIDGETS_REDIS_URL", None)
+        return str(url) if url else None
+
+    @property
+    def REDIS_TIMEOUT(self) -> float:
+        """Connect and read timeout, in seconds, of the Redis client: short, so a dead Redis costs little."""
+        return float(getattr(settings, "WIDGETS_REDIS_TIMEOUT", 0.5))
+
+    @property
+    def CACHE_KEY_PREFIX(self) -> str:
+        """Prefix of every cache key, to share one Redis database between projects."""
+        return str(getattr(settings, "WIDGETS_CACHE_KEY_PREFIX", "widgets"))
+
+    @property
+    def CACHE_MAX_ENTRIES(self) -> int:
+        """Size of each process's in-process cache (least recently used entries go first)."""
+        return int(getattr(settings, "WIDGETS_CACHE_MAX_ENTRIES", 1000))
+
+    @property
+    def CACHE_LOCK_SECONDS(self) -> float:
+        """Expiry of a single-flight lock in Redis: the longest a crashed loader can hold others up."""
+        return float(getattr(settings, "WIDGETS_CACHE_LOCK_SECONDS", 10.0))
+
+    @property
+    def CACHE_REVALIDATE_WAIT(self) -> float:
+        """How long a request that finds a stale value waits for its refresh before serving it stale."""
+        return float(getattr(settings, "WIDGETS_CACHE_REVALIDATE_WAIT", 1.0))
+
+    @property
+    def CACHE_ERROR_SECONDS(self) -> float:
+        """After a failed load, how long requests reuse the failure instead of loading again."""
+        return float(getattr(settings, "WIDGETS_CACHE_ERROR_SECONDS", 5.0))
+
 
 widget_settings = WidgetSettings()

@@ -42,10 +42,23 @@ class WidgetFrame:
     source_errors: list[SourceError] = field(default_factory=list)
     param_errors: list[ParamError] = field(default_factory=list)
     loaded_at: datetime | None = None
+    age_seconds: int | None = None
 
     @property
     def is_busy(self) -> bool:
         return self.state == "loading"
+
+    @property
+    def age_label(self) -> str:
+        """How old the shown values are, in words: ``just now``, ``45 s ago``, ``2 min ago``, ``3 h ago``."""
+        age = self.age_seconds or 0
+        if age < 5:
+            return "just now"
+        if age < 60:
+            return f"{age} s ago"
+        if age < 3600:
+            return f"{age // 60} min ago"
+        return f"{age // 3600} h ago"
 
     @property
     def hx_trigger(self) -> str:

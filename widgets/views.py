@@ -1,22 +1,18 @@
 """The widget endpoint: one widget as an HTMX fragment, or as a minimal page."""
 
-import logging
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
-from django.utils import timezone
 
 from widgets.base import Widget
+from widgets.cache import get_or_load
 from widgets.frames import ParamError, WidgetFrame, widget_url
 from widgets.params import widget_query
 from widgets.registry import registry
 from widgets.requests import HtmxHttpRequest
-from widgets.sources import SourceError, SourcesFailed
-
-logger = logging.getLogger(__name__)
 
 
 async def widget_view(request: HtmxHttpRequest, name: str) -> HttpResponse:
@@ -33,25 +29,22 @@ async def widget_view(request: HtmxHttpRequest, name: str) -> HttpResponse:
 
 
 async def load_frame(widget: Widget, params: Mapping[str, Any]) -> WidgetFrame:
-    """Run the widget's ``load`` and describe the outcome as a frame."""
+    """Get the widget's data through the cache (loading it when needed) and describe it as a frame."""
+    result = await get_or_load(widget, params)
     frame = WidgetFrame(
         widget.name,
         widget.title,
-        "ready",
+        result.state,
         widget_url(widget.name, params),
         refresh_seconds=widget.refresh_seconds,
-        loaded_at=timezone.now(),
+        source_errors=result.errors,
+        loaded_at=result.loaded_at,
     )
-    try:
-        body = await widget.load(params)
-    except SourcesFailed as failed:
-        return replace(frame, state="error", source_errors=failed.errors)
-    except Exception:
-        # A bug in one widget must not break the page: log it, show the error state.
-        logger.exception("Widget %s failed outside its sources", widget.name)
-        error = SourceError(widget.name, "internal error while loading")
-        return replace(frame, state="error", source_errors=[error])
-    return replace(frame, body_template=widget.ready_template, body=body)
+    if result.value is None:
+        return frame
+    return replace(
+        frame, body_template=widget.ready_template, body=result.value, age_seconds=int(result.age_seconds)
+    )
 
 
 def invalid_frame(

@@ -1,0 +1,549 @@
+"""The widget cache: keys, fresh TTL, stale-while-revalidate, stale-if-error, single-flight.
+
+``get_or_load(widget, params)`` is the one entry point (the widget view uses
+it). A value is *fresh* for the widget's ``cache_seconds``, then *stale* for
+its ``stale_seconds``: a stale value is refreshed by one load while requests
+get it (after waiting at most ``WIDGETS_CACHE_REVALIDATE_WAIT`` for the
+refresh), and is still served, with the failure named, when loading fails.
+Failures are never stored as values; a failed load is remembered for
+``WIDGETS_CACHE_ERROR_SECONDS`` only, so a failing upstream is not hammered.
+
+Values live in an in-process LRU store, read without leaving the event loop
+(no thread hop on a hit). With ``WIDGETS_REDIS_URL`` they are also shared
+through Redis (``redis.asyncio``, pickled, expiring after fresh + stale
+seconds), and concurrent loads of one key share one load across processes
+through a Redis lock. Within a process, concurrent loads of one key share one
+task. When Redis fails the cache logs it (at most once a minute), carries on
+in-process, and tries Redis again after a short cool-down.
+"""
+
+import asyncio
+import contextvars
+import hashlib
+import json
+import logging
+import pickle
+import secrets
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from asgiref.sync import ThreadSensitiveContext
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.commands.core import AsyncScript
+from redis.exceptions import RedisError
+
+from widgets.base import Widget
+from widgets.conf import widget_settings
+from widgets.sources import SourceError, SourcesFailed
+
+logger = logging.getLogger(__name__)
+
+# Part of every key: bump it when what is stored changes shape.
+KEY_FORMAT_VERSION = 1
+# How often a request waiting for another process's load looks for its value.
+LOCK_POLL_SECONDS = 0.025
+# A waiter whose loader vanished without a value tries to take the lock this often before loading anyway.
+LOCK_ATTEMPTS = 3
+# After a Redis failure: how long to use only the in-process store, and how often to say so in the log.
+REDIS_RETRY_SECONDS = 5.0
+REDIS_WARNING_INTERVAL = 60.0
+# Deletes the lock only if it still holds our token: an expired lock may be someone else's by now.
+RELEASE_LOCK = """
+if redis.call("get", KEYS[1]) == ARGV[1] then
+    return redis.call("del", KEYS[1])
+end
+return 0
+"""
+REDIS_ERRORS = (RedisError, OSError)
+
+
+def cache_key(widget: Widget, params: Mapping[str, Any]) -> str:
+    """The key of ``widget``'s value for ``params``: the only place keys are built.
+
+    ``<prefix>:v<format>:<widget name>:<hash>``, the hash over the cleaned
+    parameters sorted by name, so their order never matters.
+    """
+    canonical = json.dumps(params, sort_keys=True, separators=(",", ":"), default=_canonical)
+    digest = hashlib.sha256(canonical.encode()).hexdigest()[:16]
+    return f"{widget_settings.CACHE_KEY_PREFIX}:v{KEY_FORMAT_VERSION}:{widget.name}:{digest}"
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, set | frozenset):
+        return sorted(str(item) for item in value)
+    if hasattr(value, "_meta") and hasattr(value, "pk"):  # a model instance from a ModelChoiceField
+        return f"{value._meta.label_lower}:{value.pk}"
+    return str(value)
+
+
+@dataclass(frozen=True)
+class CachePolicy:
+    """How long a widget's value is fresh, then how long more it may be served stale."""
+
+    fresh_seconds: float
+    stale_seconds: float
+
+    @property
+    def expiry_seconds(self) -> float:
+        return self.fresh_seconds + self.stale_seconds
+
+
+def cache_policy(widget: Widget) -> CachePolicy:
+    """The widget's ``cache_seconds`` and ``stale_seconds``, defaults applied."""
+    fresh = widget.refresh_seconds if widget.cache_seconds is None else widget.cache_seconds
+    fresh = max(0, fresh)
+    if widget.stale_seconds is not None:
+        stale = max(0, widget.stale_seconds)
+    else:
+        stale = max(10 * fresh, 300) if fresh > 0 else 0
+    return CachePolicy(fresh, stale)
+
+
+@dataclass(frozen=True)
+class CacheEntry:
+    """A loaded value and when it was loaded (seconds since the epoch, shared by every process)."""
+
+    value: Mapping[str, Any]
+    stored_at: float
+
+
+@dataclass(frozen=True)
+class LoadFailure:
+    """A failed load: which sources failed and why. Kept as plain pairs, so it pickles."""
+
+    errors: tuple[tuple[str, str], ...]
+    failed_at: float
+
+    @classmethod
+    def of(cls, errors: list[SourceError], failed_at: float) -> "LoadFailure":
+        return cls(tuple((error.source, error.reason) for error in errors), failed_at)
+
+    @property
+    def source_errors(self) -> list[SourceError]:
+        return [SourceError(source, reason) for source, reason in self.errors]
+
+
+type Outcome = CacheEntry | LoadFailure
+
+
+@dataclass(frozen=True)
+class CachedResult:
+    """What ``get_or_load`` hands the view: a value, fresh or stale, or why there is none.
+
+    ``errors`` lists the failed sources of the last load: with a value, it was
+    served stale because refreshing failed; without one, the widget is in error.
+    """
+
+    value: Mapping[str, Any] | None
+    # When the value was loaded; without a value, when loading failed.
+    loaded_at: datetime | None = None
+    age_seconds: float = 0.0
+    is_stale: bool = False
+    errors: list[SourceError] = field(default_factory=list)
+
+    @property
+    def state(self) -> Literal["ready", "stale", "error"]:
+        if self.value is None:
+            return "error"
+        return "stale" if self.is_stale else "ready"
+
+
+@dataclass
+class _Slot:
+    entry: CacheEntry | None = None
+    failure: LoadFailure | None = None
+
+
+@dataclass
+class _Flight:
+    """A load in flight in this process, shared by every request for its key.
+
+    A request's load is cancelled when the last request waiting for it goes
+    away (the browser left the page); a refresh always runs to the end.
+    """
+
+    task: "asyncio.Task[Outcome]"
+    is_refresh: bool
+    waiters: int = 0
+
+
+class RedisLink:
+    """The optional Redis client: one per event loop, set aside for a cool-down after a failure."""
+
+    def __init__(self) -> None:
+        self._client: Redis | None = None
+        self._release_script: AsyncScript | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._url: str | None = None
+        self._down_until = float("-inf")
+        self._warned_at: float | None = None
+        self._is_down = False
+
+    async def client(self, now: float) -> Redis | None:
+        """The client for the running loop, or None: Redis not configured, or cooling down."""
+        url = widget_settings.REDIS_URL
+        if url is None or now < self._down_until:
+            return None
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._loop is not loop or self._url != url:
+            if self._loop is loop:
+                await self.aclose()
+            timeout = widget_settings.REDIS_TIMEOUT
+            # No retries: a failed command falls back to the in-process store at once.
+            self._client = Redis.from_url(
+                url, socket_connect_timeout=timeout, socket_timeout=timeout, retry=Retry(NoBackoff(), 0)
+            )
+            self._release_script = self._client.register_script(RELEASE_LOCK)
+            self._loop, self._url = loop, url
+        return self._client
+
+    async def release(self, lock_key: str, token: str) -> None:
+        if self._release_script is not None:
+            await self._release_script(keys=[lock_key], args=[token])
+
+    def succeeded(self) -> None:
+        if self._is_down:
+            self._is_down = False
+            logger.info("Widget cache: Redis is reachable again")
+
+    def failed(self, error: Exception, now: float) -> None:
+        """Use only the in-process store for a while; log it, but not on every request."""
+        self._down_until = now + REDIS_RETRY_SECONDS
+        self._is_down = True
+        if self._warned_at is None or now - self._warned_at >= REDIS_WARNING_INTERVAL:
+            self._warned_at = now
+            logger.warning(
+                "Widget cache: Redis unavailable (%s: %s); using the in-process cache, retrying every %g s",
+                type(error).__name__,
+                error,
+                REDIS_RETRY_SECONDS,
+            )
+
+    async def aclose(self) -> None:
+        client, self._client, self._release_script = self._client, None, None
+        is_same_loop = self._loop is asyncio.get_running_loop()
+        self._loop = self._url = None
+        if client is not None and is_same_loop:
+            await client.aclose()
+
+    def reset(self) -> None:
+        self._down_until, self._warned_at, self._is_down = float("-inf"), None, False
+
+
+class WidgetCache:
+    """The cache of one process. ``clock`` (seconds since the epoch) can be replaced in tests."""
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock
+        self._slots: OrderedDict[str, _Slot] = OrderedDict()
+        self._in_flight: dict[str, _Flight] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.redis = RedisLink()
+
+    async def get_or_load(self, widget: Widget, params: Mapping[str, Any]) -> CachedResult:
+        """The widget's value for ``params``: from the cache when fresh, else loaded once for everyone."""
+        policy = cache_policy(widget)
+        if not widget_settings.CACHE_ENABLED or policy.fresh_seconds <= 0:
+            return self._result(await self._run_load(widget, params))
+        self._bind_loop()
+        key = cache_key(widget, params)
+        entry, failure = await self._read(key, policy)
+        now = self.clock()
+        if entry is not None and now - entry.stored_at < policy.fresh_seconds:
+            return self._result(entry)
+        if failure is not None and now - failure.failed_at < widget_settings.CACHE_ERROR_SECONDS:
+            # It failed moments ago: answer with that rather than load again.
+            return self._result(failure, stale=entry)
+        flight = self._start_load(widget, params, key, policy, is_refresh=entry is not None)
+        if entry is None:
+            return self._result(await self._wait_for(flight))
+        wait = widget_settings.CACHE_REVALIDATE_WAIT
+        if wait > 0:
+            done, _ = await asyncio.wait({flight.task}, timeout=wait)
+            if done and not flight.task.cancelled():
+                return self._result(flight.task.result(), stale=entry)
+        return self._result(failure or entry, stale=entry)
+
+    async def wait_for_loads(self) -> None:
+        """Wait until every load in flight, background refreshes included, has finished."""
+        while self._in_flight:
+            await asyncio.gather(
+                *(flight.task for flight in self._in_flight.values()), return_exceptions=True
+            )
+
+    async def aclose(self) -> None:
+        """Cancel loads in flight, forget every value, close the Redis client (shutdown, tests)."""
+        tasks = [flight.task for flight in self._in_flight.values()]
+        self._in_flight.clear()
+        if self._loop is asyncio.get_running_loop():
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        self._slots.clear()
+        await self.redis.aclose()
+        self.redis.reset()
+
+    # Reading and storing
+
+    def _result(self, outcome: Outcome, *, stale: CacheEntry | None = None) -> CachedResult:
+        """Turn what a load gave (or a stored entry) into a result; ``stale`` is served on failure."""
+        if isinstance(outcome, LoadFailure):
+            if stale is None:
+                failed_at = datetime.fromtimestamp(outcome.failed_at, UTC)
+                return CachedResult(None, loaded_at=failed_at, errors=outcome.source_errors)
+            return self._entry_result(stale, is_stale=True, errors=outcome.source_errors)
+        return self._entry_result(outcome, is_stale=outcome is stale)
+
+    def _entry_result(
+        self, entry: CacheEntry, *, is_stale: bool = False, errors: list[SourceError] | None = None
+    ) -> CachedResult:
+        loaded_at = datetime.fromtimestamp(entry.stored_at, UTC)
+        age = max(0.0, self.clock() - entry.stored_at)
+        return CachedResult(entry.value, loaded_at, age, is_stale, errors or [])
+
+    async def _read(self, key: str, policy: CachePolicy) -> tuple[CacheEntry | None, LoadFailure | None]:
+        """The entry (unless expired) and the failure newer than it, in-process first, then Redis."""
+        slot = self._slot(key)
+        now = self.clock()
+        if slot.entry is None or now - slot.entry.stored_at >= policy.fresh_seconds:
+            client = await self.redis.client(now)
+            if client is not None:
+                try:
+                    async with client.pipeline(transaction=False) as pipe:
+                        pipe.get(key)
+                        pipe.get(f"{key}:failure")
+                        raw_entry, raw_failure = await pipe.execute()
+                except REDIS_ERRORS as error:
+                    self.redis.failed(error, now)
+                else:
+                    self.redis.succeeded()
+                    self._adopt(slot, _unpickle(raw_entry, CacheEntry), _unpickle(raw_failure, LoadFailure))
+        entry = slot.entry
+        if entry is not None and now - entry.stored_at >= policy.expiry_seconds:
+            entry = slot.entry = None
+        failure = slot.failure
+        if failure is not None and entry is not None and failure.failed_at < entry.stored_at:
+            failure = None
+        return entry, failure
+
+    def _slot(self, key: str) -> _Slot:
+        slot = self._slots.get(key)
+        if slot is None:
+            slot = self._slots[key] = _Slot()
+            while len(self._slots) > widget_settings.CACHE_MAX_ENTRIES:
+                self._slots.popitem(last=False)
+        else:
+            self._slots.move_to_end(key)
+        return slot
+
+    @staticmethod
+    def _adopt(slot: _Slot, entry: CacheEntry | None, failure: LoadFailure | None) -> None:
+        """Keep the newer of what this process has and what Redis has."""
+        if entry is not None and (slot.entry is None or entry.stored_at > slot.entry.stored_at):
+            slot.entry = entry
+        if failure is not None and (slot.failure is None or failure.failed_at > slot.failure.failed_at):
+            slot.failure = failure
+
+    def _fresh(self, entry: CacheEntry | None, policy: CachePolicy) -> CacheEntry | None:
+        return entry if entry is not None and self.clock() - entry.stored_at < policy.fresh_seconds else None
+
+    async def _store(self, client: Redis | None, key: str, outcome: Outcome, policy: CachePolicy) -> None:
+        slot = self._slot(key)
+        if isinstance(outcome, CacheEntry):
+            slot.entry, slot.failure = outcome, None
+        else:
+            slot.failure = outcome
+        if client is None:
+            return
+        try:
+            data = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as error:
+            logger.warning("Widget cache: %s cannot be pickled (%s); cached in this process only", key, error)
+            return
+        expiry_ms = max(1, round(policy.expiry_seconds * 1000))
+        try:
+            async with client.pipeline(transaction=False) as pipe:
+                if isinstance(outcome, CacheEntry):
+                    pipe.set(key, data, px=expiry_ms)
+                    pipe.delete(f"{key}:failure")
+                else:
+                    error_ms = round(widget_settings.CACHE_ERROR_SECONDS * 1000)
+                    pipe.set(f"{key}:failure", data, px=max(expiry_ms, error_ms, 1))
+                await pipe.execute()
+        except REDIS_ERRORS as error:
+            self.redis.failed(error, self.clock())
+
+    # Loading
+
+    def _bind_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            # Tasks of another (finished) loop cannot be awaited here.
+            self._loop, self._in_flight = loop, {}
+
+    def _start_load(
+        self, widget: Widget, params: Mapping[str, Any], key: str, policy: CachePolicy, *, is_refresh: bool
+    ) -> _Flight:
+        """Join the load of ``key`` in flight in this process, or start it."""
+        flight = self._in_flight.get(key)
+        # A load being cancelled (everyone waiting for it left) cannot be joined: start another.
+        if flight is None or flight.task.cancelling():
+            # A refresh outlives the request that started it: give it a context of its own.
+            context = contextvars.Context() if is_refresh else None
+            load = self._load_in_flight(widget, params, key, policy, in_own_context=is_refresh)
+            flight = _Flight(asyncio.create_task(load, context=context), is_refresh)
+            self._in_flight[key] = flight
+        elif is_refresh:
+            flight.is_refresh = True
+        return flight
+
+    async def _wait_for(self, flight: _Flight) -> Outcome:
+        flight.waiters += 1
+        try:
+            return await asyncio.shield(flight.task)
+        finally:
+            flight.waiters -= 1
+            if flight.waiters == 0 and not flight.is_refresh and not flight.task.done():
+                # Nobody wants this load any more: stop it rather than load what nobody will see.
+                flight.task.cancel()
+
+    async def _load_in_flight(
+        self,
+        widget: Widget,
+        params: Mapping[str, Any],
+        key: str,
+        policy: CachePolicy,
+        *,
+        in_own_context: bool,
+    ) -> Outcome:
+        try:
+            if in_own_context:
+                async with ThreadSensitiveContext():
+                    return await self._load_shared(widget, params, key, policy)
+            return await self._load_shared(widget, params, key, policy)
+        except Exception:
+            logger.exception("Widget cache: loading %s failed", key)
+            return LoadFailure.of([SourceError(widget.name, "internal error while loading")], self.clock())
+        finally:
+            flight = self._in_flight.get(key)
+            if flight is not None and flight.task is asyncio.current_task():
+                del self._in_flight[key]
+
+    async def _load_shared(
+        self, widget: Widget, params: Mapping[str, Any], key: str, policy: CachePolicy
+    ) -> Outcome:
+        """Load once across processes: the holder of the Redis lock loads, the others wait for its value."""
+        client = await self.redis.client(self.clock())
+        if client is None:
+            return await self._load_and_store(None, widget, params, key, policy)
+        lock_key = f"{key}:lock"
+        lock_ms = max(1, round(widget_settings.CACHE_LOCK_SECONDS * 1000))
+        for _ in range(LOCK_ATTEMPTS):
+            token = secrets.token_hex(16)
+            try:
+                is_holder = await client.set(lock_key, token, nx=True, px=lock_ms)
+            except REDIS_ERRORS as error:
+                self.redis.failed(error, self.clock())
+                return await self._load_and_store(None, widget, params, key, policy)
+            if is_holder:
+                try:
+                    # Another process may have stored it between our read and the lock.
+                    entry, _ = await self._read(key, policy)
+                    fresh = self._fresh(entry, policy)
+                    if fresh is not None:
+                        return fresh
+                    return await self._load_and_store(client, widget, params, key, policy)
+                finally:
+                    await self._release(lock_key, token)
+            outcome = await self._wait_for_holder(client, key, lock_key, policy)
+            if outcome is not None:
+                return outcome
+            if await self.redis.client(self.clock()) is None:
+                break
+        return await self._load_and_store(await self.redis.client(self.clock()), widget, params, key, policy)
+
+    async def _wait_for_holder(
+        self, client: Redis, key: str, lock_key: str, policy: CachePolicy
+    ) -> Outcome | None:
+        """Poll for the value the lock holder stores; None once its lock is gone without one."""
+        # The lock expires by then at the latest, even if its holder crashed.
+        deadline = time.monotonic() + widget_settings.CACHE_LOCK_SECONDS + 1.0
+        while time.monotonic() < deadline:
+            await asyncio.sleep(LOCK_POLL_SECONDS)
+            try:
+                async with client.pipeline(transaction=False) as pipe:
+                    pipe.get(key)
+                    pipe.get(f"{key}:failure")
+                    pipe.exists(lock_key)
+                    raw_entry, raw_failure, is_locked = await pipe.execute()
+            except REDIS_ERRORS as error:
+                self.redis.failed(error, self.clock())
+                return None
+            slot = self._slot(key)
+            self._adopt(slot, _unpickle(raw_entry, CacheEntry), _unpickle(raw_failure, LoadFailure))
+            fresh = self._fresh(slot.entry, policy)
+            if fresh is not None:
+                return fresh
+            if not is_locked:
+                failure = slot.failure
+                is_recent = failure is not None and (
+                    self.clock() - failure.failed_at < widget_settings.CACHE_ERROR_SECONDS
+                )
+                return failure if is_recent else None
+        return None
+
+    async def _release(self, lock_key: str, token: str) -> None:
+        try:
+            await self.redis.release(lock_key, token)
+        except REDIS_ERRORS as error:
+            # The lock expires on its own.
+            self.redis.failed(error, self.clock())
+
+    async def _load_and_store(
+        self, client: Redis | None, widget: Widget, params: Mapping[str, Any], key: str, policy: CachePolicy
+    ) -> Outcome:
+        outcome = await self._run_load(widget, params)
+        await self._store(client, key, outcome, policy)
+        return outcome
+
+    async def _run_load(self, widget: Widget, params: Mapping[str, Any]) -> Outcome:
+        try:
+            value = await widget.load(params)
+        except SourcesFailed as failed:
+            return LoadFailure.of(failed.errors, self.clock())
+        except Exception:
+            # A bug in one widget must not break the page: log it, show the error state.
+            logger.exception("Widget %s failed outside its sources", widget.name)
+            return LoadFailure.of([SourceError(widget.name, "internal error while loading")], self.clock())
+        return CacheEntry(value, self.clock())
+
+
+def _unpickle[T](data: bytes | None, kind: type[T]) -> T | None:
+    if data is None:
+        return None
+    try:
+        value = pickle.loads(data)
+    except Exception as error:
+        # Written by another version of the code, most likely: treat it as missing.
+        logger.warning("Widget cache: ignoring a value Redis holds that cannot be read (%s)", error)
+        return None
+    return value if isinstance(value, kind) else None
+
+
+widget_cache = WidgetCache()
+
+
+async def get_or_load(widget: Widget, params: Mapping[str, Any]) -> CachedResult:
+    """The widget's value for ``params``, fresh or stale from the cache, or loaded (once) now."""
+    return await widget_cache.get_or_load(widget, params)
+
+
+async def aclose_cache() -> None:
+    """Close the cache's Redis client and forget its state (ASGI lifespan shutdown, tests)."""
+    await widget_cache.aclose()
