@@ -20,7 +20,7 @@ from django.core.handlers.asgi import ASGIHandler  # noqa: E402
 from dashboard.handler import LeanASGIHandler  # noqa: E402
 from dashboard.static_files import Receive, Scope, Send, StaticFilesApp  # noqa: E402
 from widgets.cache import aclose_cache  # noqa: E402
-from widgets.http import aclose_client  # noqa: E402
+from widgets.http import aclose_client, get_client  # noqa: E402
 
 django_application: Any = LeanASGIHandler() if settings.ASGI_LEAN_HANDLER else ASGIHandler()
 
@@ -31,6 +31,7 @@ async def lifespan(receive: Receive, send: Send) -> None:
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
+            get_client()  # built now, not inside the first request's source deadline
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             await aclose_client()

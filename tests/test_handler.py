@@ -2,6 +2,7 @@ from typing import Any
 
 import httpx
 import pytest
+import respx
 from asgiref.sync import SyncToAsync
 from django.core import signals
 from django.core.handlers.asgi import ASGIHandler
@@ -9,7 +10,9 @@ from django.db import connections
 from django.http import JsonResponse
 from django.urls import path
 
+from dashboard import views
 from dashboard.handler import LeanASGIHandler
+from dashboard.layout import Tile
 from dashboard.models import Order
 
 used_connections: list[Any] = []
@@ -109,3 +112,17 @@ async def test_async_receivers_of_request_finished_still_fire():
     finally:
         signals.request_finished.disconnect(async_receiver)
     assert calls == [LeanASGIHandler]
+
+
+async def test_streamed_dashboard_page_goes_through_the_lean_handler(settings, monkeypatch):
+    settings.ROOT_URLCONF = "dashboard.urls"
+    monkeypatch.setattr(views, "DEMO_LAYOUT", [Tile("fx_rates")])
+    settings.RATES_API_URL = "http://rates.test"
+    rates = {"amount": 1.0, "base": "EUR", "date": "2026-11-25", "rates": {"USD": 1.1}}
+    with respx.mock(assert_all_called=False) as mock:
+        mock.get("http://rates.test/latest").mock(return_value=httpx.Response(200, json=rates))
+        response = await get(LeanASGIHandler(), "/")
+    assert response.status_code == 200
+    assert 'data-widget="fx_rates"' in response.text
+    assert 'data-state="ready"' in response.text
+    assert response.text.rstrip().endswith("</html>")
