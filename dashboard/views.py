@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 from dashboard.filters import CURRENCIES, RANGE_LABELS, parse_filters
 from dashboard.layout import DEMO_LAYOUT, Tile
 from widgets.base import Widget
+from widgets.fragments import fragment_memo
 from widgets.frames import WidgetFrame, loading_frame
 from widgets.registry import registry
 from widgets.requests import HtmxHttpRequest
@@ -96,8 +97,8 @@ async def stream_page(
     try:
         for next_done in asyncio.as_completed(tasks):
             item, frame = await next_done
-            context = {**frame.body, "frame": frame, "item": item}
-            yield render_to_string("dashboard/index.html#streamed_tile", context, request)
+            context = {"item": item, "fragment": fragment_memo.render(frame)}
+            yield render_to_string("dashboard/index.html#streamed_tile", context)
     finally:
         # The browser went away: stop loading what nobody will see.
         for task in tasks:

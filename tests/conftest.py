@@ -7,6 +7,7 @@ from django.db import connections
 from django.test import override_settings
 
 from widgets.cache import aclose_cache
+from widgets.fragments import fragment_memo
 from widgets.http import aclose_client
 
 
@@ -34,8 +35,10 @@ async def fresh_widget_cache() -> AsyncIterator[None]:
     """Each test starts with an empty widget cache, under Redis keys of its own."""
     with override_settings(WIDGETS_CACHE_KEY_PREFIX=f"test-{uuid.uuid4().hex[:12]}"):
         await aclose_cache()
+        fragment_memo.reset()
         yield
         await aclose_cache()
+        fragment_memo.reset()
 
 
 @pytest.fixture(autouse=True)

@@ -4,11 +4,12 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from django.http import HttpResponse, QueryDict
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from widgets.base import Widget
 from widgets.cache import get_or_load
+from widgets.fragments import fragment_memo, render_fragment
 from widgets.frames import ParamError, WidgetFrame, widget_url
 from widgets.params import widget_query
 from widgets.registry import registry
@@ -28,14 +29,18 @@ async def widget_view(request: HtmxHttpRequest, name: str) -> HttpResponse:
     return render_frame(request, await load_frame(widget, form.cleaned_data))
 
 
-async def load_frame(widget: Widget, params: Mapping[str, Any]) -> WidgetFrame:
-    """Get the widget's data through the cache (loading it when needed) and describe it as a frame."""
+async def load_frame(widget: Widget, params: Mapping[str, Any], *, url: str | None = None) -> WidgetFrame:
+    """Get the widget's data through the cache (loading it when needed) and describe it as a frame.
+
+    The frame refreshes from ``url``: by default the widget endpoint with ``params``;
+    an embed page gives its own URL, so its widget polls the embed URL.
+    """
     result = await get_or_load(widget, params)
     frame = WidgetFrame(
         widget.name,
         widget.title,
         result.state,
-        widget_url(widget.name, params),
+        url or widget_url(widget.name, params),
         refresh_seconds=widget.refresh_seconds,
         source_errors=result.errors,
         loaded_at=result.loaded_at,
@@ -48,10 +53,10 @@ async def load_frame(widget: Widget, params: Mapping[str, Any]) -> WidgetFrame:
 
 
 def invalid_frame(
-    widget: Widget, request: HtmxHttpRequest, query: QueryDict, errors: Mapping[str, Any]
+    widget: Widget, request: HtmxHttpRequest, query: Mapping[str, Any], errors: Mapping[str, Any]
 ) -> WidgetFrame:
     param_errors = [
-        ParamError(field, query.get(field, ""), str(message))
+        ParamError(field, str(query.get(field, "")), str(message))
         for field, messages in errors.items()
         for message in messages
     ]
@@ -62,7 +67,9 @@ def render_frame(
     request: HtmxHttpRequest, frame: WidgetFrame, *, status: int = 200, not_found: bool = False
 ) -> HttpResponse:
     """The fragment for HTMX, or the standalone widget page for everyone else."""
-    template = "widgets/frame.html#widget" if request.htmx else "widgets/page.html"
+    if request.htmx:
+        html = render_fragment(frame, not_found=True) if not_found else fragment_memo.render(frame)
+        return HttpResponse(html, status=status)
     context = {**frame.body, "frame": frame, "not_found": not_found}
     # A plain response: Django would run a TemplateResponse's render() in a thread.
-    return render(request, template, context, status=status)
+    return render(request, "widgets/page.html", context, status=status)

@@ -1,0 +1,1 @@
+"""Bench-only widgets, layouts and pages: installed by bench/settings.py only."""

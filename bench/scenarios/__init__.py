@@ -1,0 +1,1 @@
+"""One module per scenario, each with ``KEY``, ``TITLE``, ``NEEDS`` and ``run(ctx) -> ScenarioResult``."""

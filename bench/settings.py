@@ -1,0 +1,20 @@
+"""Settings of the benchmark's app servers: the demo project plus the bench-only app.
+
+The bench's own knobs come from the environment that ``bench/servers.py`` gives
+each server process; ``bench/benchapp/conf.py`` reads them with defaults.
+"""
+
+import os
+
+from dashboard.settings import *  # noqa: F403
+from dashboard.settings import INSTALLED_APPS
+
+INSTALLED_APPS = [*INSTALLED_APPS, "bench.benchapp"]
+ROOT_URLCONF = "bench.urls"
+
+# Which bench layout the dashboard page ("/") shows: "s1", "s5", or "" for the demo's own.
+BENCH_LAYOUT = os.environ.get("BENCH_LAYOUT", "")
+# The counting upstream (bench/upstream.py) every bench widget fetches from.
+BENCH_UPSTREAM_URL = os.environ.get("BENCH_UPSTREAM_URL", "http://127.0.0.1:9")
+# The PostgreSQL pause that makes each S5 aggregate take about this long.
+BENCH_S5_PAUSE_SECONDS = float(os.environ.get("BENCH_S5_PAUSE_SECONDS", "0.1"))

@@ -1,0 +1,58 @@
+"""Rendered widget fragments, memoised per load.
+
+Rendering a widget's template costs far more than finding its cached value.
+A frame that came from a load (it has ``loaded_at``) renders the same HTML
+for every viewer while its state and age (in whole seconds) stay the same, so that HTML is kept,
+per process, and reused: many viewers polling one widget cost one render per
+change, not one each.
+"""
+
+from collections import OrderedDict
+from collections.abc import Hashable
+
+from django.template.loader import get_template
+from django.utils.safestring import SafeString
+
+from widgets.frames import WidgetFrame
+
+FRAGMENT_TEMPLATE = "widgets/frame.html#widget"
+
+
+def render_fragment(frame: WidgetFrame, *, not_found: bool = False) -> SafeString:
+    """The widget's root element in its state, without a page around it."""
+    context = {**frame.body, "frame": frame, "not_found": not_found}
+    return SafeString(get_template(FRAGMENT_TEMPLATE).render(context))
+
+
+class FragmentMemo:
+    """A bounded, least-recently-used store of rendered fragments."""
+
+    def __init__(self, max_entries: int = 1000) -> None:
+        self.max_entries = max_entries
+        self._fragments: OrderedDict[Hashable, SafeString] = OrderedDict()
+
+    @staticmethod
+    def key(frame: WidgetFrame) -> Hashable | None:
+        if frame.loaded_at is None or frame.param_errors:
+            return None  # placeholders and invalid requests are cheap and rare
+        # One load (name, URL, load time) in one state at one age renders one way.
+        return (frame.name, frame.url, frame.loaded_at, frame.state, frame.age_seconds, frame.refresh_seconds)
+
+    def render(self, frame: WidgetFrame) -> SafeString:
+        key = self.key(frame)
+        if key is None:
+            return render_fragment(frame)
+        html = self._fragments.get(key)
+        if html is None:
+            html = self._fragments[key] = render_fragment(frame)
+            if len(self._fragments) > self.max_entries:
+                self._fragments.popitem(last=False)
+        else:
+            self._fragments.move_to_end(key)
+        return html
+
+    def reset(self) -> None:
+        self._fragments.clear()
+
+
+fragment_memo = FragmentMemo()
