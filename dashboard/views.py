@@ -10,11 +10,13 @@ widgets' own HTMX requests; a filter change swaps in lazy placeholders.
 
 import asyncio
 import secrets
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
+from django.middleware.csp import get_nonce
 from django.shortcuts import render
 from django.template.loader import render_to_string
 
@@ -69,19 +71,44 @@ async def dashboard_view(request: HtmxHttpRequest) -> HttpResponse | StreamingHt
         return render(
             request, "dashboard/index.html#dashboard", {**context, "is_streamed": False}, status=status
         )
-    # Shell rendered now, not in the generator: the CSP nonce it uses must be
+    # The shell is made now, not in the generator: the CSP nonce it uses must be
     # known before the middleware writes the Content-Security-Policy header.
-    slot_marker = f"widgets-stream-{secrets.token_hex(8)}"
-    shell = render_to_string(
-        "dashboard/index.html", {**context, "is_streamed": True, "slot_marker": slot_marker}, request
-    )
-    head, tail = shell.split(slot_marker)
+    head, tail = page_shell(request, context, cacheable=not errors)
     response = StreamingHttpResponse(
         stream_page(request, head, placed, tail), status=status, content_type="text/html; charset=utf-8"
     )
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"  # let proxies pass each chunk on at once
     return response
+
+
+# Per-process random markers, so no page content can imitate them.
+STREAM_SLOT = f"widgets-stream-{secrets.token_hex(16)}"
+NONCE_SLOT = f"csp-nonce-{secrets.token_hex(16)}"
+_shells: dict[Hashable, tuple[str, str]] = {}
+
+
+def page_shell(request: HtmxHttpRequest, context: Mapping[str, Any], *, cacheable: bool) -> tuple[str, str]:
+    """The page before and after the streamed widgets, with this request's CSP nonce.
+
+    With a warm widget cache the shell is most of a page view's cost, and it
+    only depends on the filters and the layout, so it is rendered once per
+    combination (not for invalid filters, which echo what the address said) with a
+    marker where the per-request nonce goes.
+    """
+    key = (tuple(sorted(context["filters"].items())), tuple(item.tile for item in context["placed"]))
+    shell = _shells.get(key) if cacheable and not settings.DEBUG else None
+    if shell is None:
+        html = render_to_string(
+            "dashboard/index.html",
+            {**context, "is_streamed": True, "slot_marker": STREAM_SLOT, "csp_nonce": NONCE_SLOT},
+        )
+        head, tail = html.split(STREAM_SLOT)
+        shell = (head, tail)
+        if cacheable:
+            _shells[key] = shell
+    nonce = str(get_nonce(request))  # evaluating the lazy nonce puts it in the header
+    return shell[0].replace(NONCE_SLOT, nonce), shell[1]
 
 
 async def stream_page(

@@ -149,3 +149,16 @@ async def test_filter_change_through_htmx_gets_only_the_dashboard_with_lazy_widg
     assert 'hx-get="/widgets/revenue/?range=24h&amp;currency=EUR"' in html
     assert 'hx-get="/widgets/orders_over_time/?range=24h"' in html
     assert "HX-Request" in response["Vary"]
+
+
+async def test_every_page_view_gets_its_own_nonce_in_the_html_and_the_header(gated_widgets):
+    gated_widgets[0].set()
+    nonces = set()
+    for _ in range(2):
+        response = await AsyncClient().get("/?range=24h")
+        html = "".join(await chunks_of(response))
+        nonce = re.search(r"'nonce-([^']+)'", response["Content-Security-Policy"]).group(1)
+        assert f'defer nonce="{nonce}"' in html
+        assert views.NONCE_SLOT not in html
+        nonces.add(nonce)
+    assert len(nonces) == 2
