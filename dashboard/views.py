@@ -111,9 +111,11 @@ def page_shell(request: HtmxHttpRequest, context: Mapping[str, Any], *, cacheabl
     return shell[0].replace(NONCE_SLOT, nonce), shell[1]
 
 
-def render_tile(item: PlacedWidget, frame: WidgetFrame) -> str:
-    context = {"item": item, "fragment": fragment_memo.render(frame)}
-    return render_to_string("dashboard/index.html#streamed_tile", context)
+def render_tiles(loaded: list[tuple[PlacedWidget, WidgetFrame]]) -> str:
+    tiles = [
+        (item, fragment_memo.render(frame)) for item, frame in sorted(loaded, key=lambda pair: pair[0].slot)
+    ]
+    return render_to_string("dashboard/index.html#streamed_tiles", {"tiles": tiles})
 
 
 async def stream_page(
@@ -135,8 +137,7 @@ async def stream_page(
     try:
         while pending:
             done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-            loaded = sorted((task.result() for task in done), key=lambda pair: pair[0].slot)
-            tiles = "".join(render_tile(item, frame) for item, frame in loaded)
+            tiles = render_tiles([task.result() for task in done])
             yield tiles if pending else tiles + tail
     finally:
         # The browser went away: stop loading what nobody will see.

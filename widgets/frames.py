@@ -5,13 +5,15 @@ through a ``WidgetFrame``, so the DOM contract (``data-widget``, ``data-state``,
 ``aria-busy``, the ``aria-live`` region, the HTMX refresh) lives in one template.
 """
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import urlencode
 
-from django.urls import reverse
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from widgets.base import Widget
 from widgets.sources import SourceError
@@ -67,9 +69,16 @@ class WidgetFrame:
         return f"every {self.refresh_seconds}s" if self.refresh_seconds else ""
 
 
+@functools.lru_cache(maxsize=1024)
+def widget_path(widget_name: str, urlconf: str, script_prefix: str) -> str:
+    # reverse() is a noticeable part of rendering a page of cached widgets.
+    return reverse("widgets:widget", args=[widget_name], urlconf=urlconf)
+
+
 def widget_url(widget_name: str, params: Mapping[str, Any] | None = None) -> str:
     """The URL of a widget's endpoint with its parameters in the query string."""
-    url = reverse("widgets:widget", args=[widget_name])
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    url = widget_path(widget_name, urlconf, get_script_prefix())
     query = urlencode({key: value for key, value in (params or {}).items() if value not in (None, "")})
     return f"{url}?{query}" if query else url
 
