@@ -4,6 +4,8 @@ Every middleware in settings.MIDDLEWARE must run in the event loop: Django's
 ``MiddlewareMixin`` hops to a thread for each ``process_request`` and
 ``process_response`` of an async request. The stock middleware we use only
 compute (no I/O), so ``RunInline`` calls their hooks directly in the loop.
+Sessions, authentication and messages do I/O; ``AdminOnlyMiddleware`` runs
+them for the admin's requests only.
 """
 
 import re
@@ -13,9 +15,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from asgiref.sync import markcoroutinefunction
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.http import HttpRequest, HttpResponseBase
 from django.middleware import clickjacking, common, csp, security
+from django.urls import NoReverseMatch, reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.functional import cached_property
 
 from dashboard.filters import FiltersForm
 from widgets.params import page_query
@@ -111,3 +118,38 @@ class ContentSecurityPolicyMiddleware(RunInline, csp.ContentSecurityPolicyMiddle
 
 class XFrameOptionsMiddleware(RunInline, clickjacking.XFrameOptionsMiddleware):  # type: ignore[misc]
     pass
+
+
+class AdminOnlyMiddleware:
+    """Sessions, authentication and messages, for the admin's requests only.
+
+    Those stock middleware are ``MiddlewareMixin`` classes: each of their hooks
+    would run in a thread for every async request, and the session's hooks do
+    I/O, so they cannot run inline. In MIDDLEWARE they would cost every widget
+    and embed request its thread hops (and offer it a session cookie). Here
+    they form an inner chain that only requests under the admin's URL prefix
+    go through; every other request passes straight on. CSRF needs no
+    middleware: the admin's views apply ``csrf_protect`` themselves.
+    """
+
+    sync_capable = False
+    async_capable = True
+
+    def __init__(self, get_response: AsyncGetResponse) -> None:
+        self.get_response = get_response
+        self.admin_chain = SessionMiddleware(AuthenticationMiddleware(MessageMiddleware(get_response)))
+        markcoroutinefunction(self)
+
+    @cached_property
+    def admin_prefix(self) -> str | None:
+        """Where the admin is mounted (``/admin/``); None when the URLs have no admin."""
+        try:
+            return reverse("admin:index")
+        except NoReverseMatch:
+            return None
+
+    async def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        prefix = self.admin_prefix
+        if prefix is not None and request.path.startswith(prefix):
+            return await self.admin_chain.__acall__(request)
+        return await self.get_response(request)

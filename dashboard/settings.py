@@ -57,8 +57,11 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
     "widgets",
@@ -75,7 +78,16 @@ MIDDLEWARE = [
     "dashboard.middleware.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "dashboard.middleware.DashboardMiddleware",
+    # Sessions, authentication and messages for /admin/ only (see the class).
+    "dashboard.middleware.AdminOnlyMiddleware",
 ]
+# The admin's checks look for those three middleware in MIDDLEWARE; AdminOnlyMiddleware runs them
+# for the admin's requests only, so that the rest of the site never hops to a thread for them.
+SILENCED_SYSTEM_CHECKS = ["admin.E408", "admin.E409", "admin.E410"]
+# Sessions and CSRF are the admin's alone: their cookies never reach dashboard or embed pages.
+SESSION_COOKIE_PATH = "/admin/"
+CSRF_COOKIE_PATH = "/admin/"
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 ROOT_URLCONF = "dashboard.urls"
 ASGI_APPLICATION = "dashboard.asgi.application"
@@ -91,6 +103,9 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.csp",
+                # For the admin; both are lazy, so widget renders do not touch sessions.
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
             ],
         },
     },
@@ -187,3 +202,9 @@ WIDGETS_HTTP_USER_AGENT = "htmx-dashboard/0.1"
 # Cached widget values and single-flight locks are shared through Redis when there is one.
 WIDGETS_REDIS_URL = REDIS_URL or None
 WIDGETS_CACHE_ENABLED = env_bool("WIDGETS_CACHE_ENABLED", True)
+
+# Embedding (widgets/embed.py): absolute embed URLs made outside a request (embed_url command,
+# admin) start with SITE_URL; these origins may frame embed pages and fetch them (CORS).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+WIDGETS_EMBED_ALLOWED_ORIGINS = env_list("EMBED_ALLOWED_ORIGINS")
+WIDGETS_EMBED_PROVIDER_NAME = "HTMX dashboard demo"

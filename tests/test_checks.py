@@ -2,7 +2,7 @@ import pytest
 from django.core.management import call_command
 
 from widgets.base import Widget
-from widgets.checks import check_widgets
+from widgets.checks import check_embed_origins, check_widgets
 from widgets.registry import registry
 
 
@@ -62,3 +62,19 @@ def test_refresh_under_one_second_is_an_error(register_widget, refresh_seconds):
 def test_project_passes_system_checks(capsys):
     call_command("check")
     assert "no issues" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "origin", ["https://blog.example", "http://127.0.0.1:8001", "https://blog.example/", "*"]
+)
+def test_embed_origins_that_are_origins_pass(settings, origin):
+    settings.WIDGETS_EMBED_ALLOWED_ORIGINS = [origin]
+    assert check_embed_origins() == []
+
+
+@pytest.mark.parametrize("origin", ["blog.example", "https://blog.example/posts", "https://*.example x"])
+def test_embed_origin_that_is_not_an_origin_is_an_error(settings, origin):
+    settings.WIDGETS_EMBED_ALLOWED_ORIGINS = [origin]
+    [error] = check_embed_origins()
+    assert error.id == "widgets.E005"
+    assert repr(origin) in error.msg

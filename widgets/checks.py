@@ -1,5 +1,6 @@
-"""System checks: every registered widget is complete and its template exists."""
+"""System checks: every registered widget is complete and its template exists; embed settings are sane."""
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -9,7 +10,10 @@ from django.core.checks import CheckMessage, Error, register
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.template.loader import get_template
 
+from widgets.conf import widget_settings
 from widgets.registry import registry
+
+ORIGIN = re.compile(r"https?://[^/?#\s]+")
 
 
 @register()
@@ -61,4 +65,18 @@ def check_htmx_middleware(
             hint="Add 'django_htmx.middleware.HtmxMiddleware' to MIDDLEWARE.",
             id="widgets.E004",
         )
+    ]
+
+
+@register()
+def check_embed_origins(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[CheckMessage]:
+    """Each allowed embed origin is ``*`` or ``scheme://host[:port]``: the browser compares them exactly."""
+    return [
+        Error(
+            f"WIDGETS_EMBED_ALLOWED_ORIGINS has {origin!r}, which is not an origin.",
+            hint="Give scheme://host[:port] with no path, e.g. https://blog.example, or *.",
+            id="widgets.E005",
+        )
+        for origin in widget_settings.EMBED_ALLOWED_ORIGINS
+        if origin != "*" and not ORIGIN.fullmatch(origin)
     ]

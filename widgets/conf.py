@@ -76,5 +76,24 @@ class WidgetSettings:
         """After a failed load, how long requests reuse the failure instead of loading again."""
         return float(getattr(settings, "WIDGETS_CACHE_ERROR_SECONDS", 5.0))
 
+    @property
+    def SITE_URL(self) -> str:
+        """The site's own base URL (scheme and host), for absolute embed URLs made outside a request."""
+        return str(getattr(settings, "SITE_URL", "http://127.0.0.1:8000")).rstrip("/")
+
+    @property
+    def EMBED_ALLOWED_ORIGINS(self) -> list[str]:
+        """Origins (``https://blog.example``) that may frame embed pages and fetch them with CORS.
+
+        The site's own origin always may; ``"*"`` allows every origin.
+        """
+        origins = getattr(settings, "WIDGETS_EMBED_ALLOWED_ORIGINS", [])
+        return [str(origin).rstrip("/") for origin in origins]
+
+    @property
+    def EMBED_PROVIDER_NAME(self) -> str:
+        """The ``provider_name`` of oEmbed answers."""
+        return str(getattr(settings, "WIDGETS_EMBED_PROVIDER_NAME", "Dashboard"))
+
 
 widget_settings = WidgetSettings()

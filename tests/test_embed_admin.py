@@ -1,0 +1,149 @@
+"""Embed links in the admin (widgets/models.py, widgets/admin.py) and the admin-only middleware."""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.core.handlers.asgi import ASGIHandler
+from django.http import HttpResponse
+from django.test import AsyncClient, AsyncRequestFactory
+
+from dashboard.middleware import AdminOnlyMiddleware
+from widgets.embed import read_embed
+from widgets.models import EmbedLink
+
+db = pytest.mark.django_db(transaction=True)
+ADD_URL = "/admin/widgets/embedlink/add/"
+
+
+@pytest.fixture
+async def staff_client(settings):
+    """An AsyncClient that enforces CSRF, logged in through the admin's login form."""
+    settings.SITE_URL = "https://dash.example"
+    await User.objects.acreate_user("editor", password="a-long-password", is_staff=True, is_superuser=True)
+    client = AsyncClient(enforce_csrf_checks=True)
+    login_page = await client.get("/admin/login/")
+    assert login_page.status_code == 200
+    response = await client.post(
+        "/admin/login/?next=/admin/",
+        {
+            "username": "editor",
+            "password": "a-long-password",
+            "next": "/admin/",
+            "csrfmiddlewaretoken": csrf_token(login_page),
+        },
+    )
+    assert response.status_code == 302, response.content.decode()
+    assert response["Location"] == "/admin/"
+    return client
+
+
+def csrf_token(response):
+    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.content.decode())
+    assert match is not None
+    return match[1]
+
+
+async def add_embed_link(client, **fields):
+    form = await client.get(ADD_URL)
+    assert form.status_code == 200
+    data = {"widget_name": "fx_rates", "params": "{}", "expires_at_0": "", "expires_at_1": "", **fields}
+    return await client.post(ADD_URL, {**data, "csrfmiddlewaretoken": csrf_token(form), "_continue": "1"})
+
+
+@db
+async def test_staff_create_an_embed_link_and_see_its_url(staff_client):
+    response = await add_embed_link(staff_client, widget_name="revenue", params='{"range": "30d"}')
+    assert response.status_code == 302, response.content.decode()
+    link = await EmbedLink.objects.select_related("created_by").aget()
+    assert link.params == {"range": "30d", "currency": "EUR"}
+    assert link.created_by.username == "editor"
+
+    page = (await staff_client.get(response["Location"])).content.decode()
+    match = re.search(r'<input id="embed-url"[^>]* value="(https://dash\.example/embed/([^/"]+)/)"', page)
+    assert match is not None
+    assert read_embed(match[2]).params == {"range": "30d", "currency": "EUR"}
+    assert "data-widgets-embed" in page
+    assert "https://dash.example/static/widgets/embed.js" in page
+
+
+@db
+async def test_admin_form_names_an_invalid_parameter(staff_client):
+    response = await add_embed_link(staff_client, widget_name="revenue", params='{"range": "1y"}')
+    assert response.status_code == 200
+    assert "range = &#x27;1y&#x27;" in response.content.decode()
+    assert await EmbedLink.objects.acount() == 0
+
+
+@db
+async def test_admin_refuses_a_post_without_csrf_token(staff_client):
+    response = await staff_client.post(ADD_URL, {"widget_name": "fx_rates", "params": "{}"})
+    assert response.status_code == 403
+
+
+@db
+async def test_admin_needs_a_login():
+    response = await AsyncClient().get(ADD_URL)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+def test_link_with_expiry_signs_it():
+    expires_at = datetime(2030, 1, 1, tzinfo=UTC)
+    link = EmbedLink(widget_name="fx_rates", params={}, expires_at=expires_at)
+    assert read_embed(link.token).expires_at == expires_at
+
+
+@pytest.mark.parametrize(
+    ("fields", "error_field"),
+    [
+        ({"params": {"range": "1y"}}, "params"),
+        ({"params": ["7d"]}, "params"),
+        ({"expires_at": datetime.now(UTC) - timedelta(minutes=1)}, "expires_at"),
+    ],
+)
+def test_model_validation_names_the_field(fields, error_field):
+    link = EmbedLink(widget_name="revenue", **({"params": {}} | fields))
+    with pytest.raises(ValidationError) as raised:
+        link.clean()
+    assert list(raised.value.message_dict) == [error_field]
+
+
+# AdminOnlyMiddleware
+
+
+async def test_requests_outside_the_admin_get_no_session():
+    seen = {}
+
+    async def view(request):
+        seen["has_session"] = hasattr(request, "session")
+        seen["has_user"] = hasattr(request, "user")
+        return HttpResponse("ok")
+
+    middleware = AdminOnlyMiddleware(view)
+    response = await middleware(AsyncRequestFactory().get("/widgets/revenue/"))
+    assert seen == {"has_session": False, "has_user": False}
+    assert not response.cookies
+
+
+async def test_admin_requests_get_session_user_and_messages():
+    seen = {}
+
+    async def view(request):
+        seen["user"] = request.user
+        seen["has_session"] = hasattr(request, "session")
+        seen["has_messages"] = hasattr(request, "_messages")
+        return HttpResponse("ok")
+
+    await AdminOnlyMiddleware(view)(AsyncRequestFactory().get("/admin/"))
+    assert seen["has_session"]
+    assert seen["has_messages"]
+    assert seen["user"].is_anonymous
+
+
+async def test_dashboard_and_embed_responses_set_no_cookie():
+    response = await ASGIHandler().get_response_async(AsyncRequestFactory().get("/healthz"))
+    assert response.status_code == 200
+    assert not response.cookies
