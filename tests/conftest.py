@@ -2,7 +2,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from asgiref.sync import sync_to_async
+from asgiref.sync import SyncToAsync, sync_to_async
 from django.db import connections
 from django.test import override_settings
 
@@ -57,3 +57,17 @@ def close_database_pools(django_db_setup, django_db_blocker):
             close_pool = getattr(wrapper, "close_pool", None)
             if close_pool is not None:
                 close_pool()
+
+
+@pytest.fixture
+def thread_hops(monkeypatch) -> list[str]:
+    """Names of the sync functions run through ``sync_to_async`` while the fixture is active."""
+    hops: list[str] = []
+    original = SyncToAsync.__call__
+
+    async def recording_call(self, *args, **kwargs):
+        hops.append(getattr(self.func, "__qualname__", repr(self.func)))
+        return await original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SyncToAsync, "__call__", recording_call)
+    return hops

@@ -7,7 +7,7 @@ import socket
 import time
 
 import pytest
-from asgiref.sync import SyncToAsync, sync_to_async
+from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIHandler
 from django.test import AsyncClient, AsyncRequestFactory
 from redis.asyncio import Redis
@@ -172,20 +172,6 @@ async def test_other_params_are_loaded_separately(in_process):
     await get_or_load(widget, {"range": "7d"})
     await get_or_load(widget, {"range": "30d"})
     assert widget.loads == [{"range": "7d"}, {"range": "30d"}]
-
-
-@pytest.fixture
-def thread_hops(monkeypatch):
-    """Names of the sync functions run through ``sync_to_async`` while the fixture is active."""
-    hops: list[str] = []
-    original = SyncToAsync.__call__
-
-    async def recording_call(self, *args, **kwargs):
-        hops.append(getattr(self.func, "__qualname__", repr(self.func)))
-        return await original(self, *args, **kwargs)
-
-    monkeypatch.setattr(SyncToAsync, "__call__", recording_call)
-    return hops
 
 
 def count_orders_in_a_thread() -> int:

@@ -5,7 +5,6 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from asgiref.sync import SyncToAsync
 from django.contrib.staticfiles import finders
 from django.core import signing
 from django.core.handlers.asgi import ASGIHandler
@@ -55,20 +54,6 @@ def embed_probe():
 @pytest.fixture
 def client():
     return AsyncClient()
-
-
-@pytest.fixture
-def thread_hops(monkeypatch):
-    """Names of the sync functions run through ``sync_to_async`` while the fixture is active."""
-    hops: list[str] = []
-    original = SyncToAsync.__call__
-
-    async def recording_call(self, *args, **kwargs):
-        hops.append(getattr(self.func, "__qualname__", repr(self.func)))
-        return await original(self, *args, **kwargs)
-
-    monkeypatch.setattr(SyncToAsync, "__call__", recording_call)
-    return hops
 
 
 def probe_path(params=None, **signing_options):

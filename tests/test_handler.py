@@ -3,7 +3,6 @@ from typing import Any
 import httpx
 import pytest
 import respx
-from asgiref.sync import SyncToAsync
 from django.core import signals
 from django.core.handlers.asgi import ASGIHandler
 from django.db import connections
@@ -35,19 +34,6 @@ async def hello_view(request):
 
 
 urlpatterns = [path("orders", orders_view), path("hello", hello_view)]
-
-
-@pytest.fixture
-def thread_hops(monkeypatch):
-    hops: list[str] = []
-    original = SyncToAsync.__call__
-
-    async def recording_call(self, *args, **kwargs):
-        hops.append(getattr(self.func, "__qualname__", repr(self.func)))
-        return await original(self, *args, **kwargs)
-
-    monkeypatch.setattr(SyncToAsync, "__call__", recording_call)
-    return hops
 
 
 async def get(handler, url):

@@ -3,7 +3,6 @@ import logging
 import httpx
 import pytest
 import respx
-from asgiref.sync import SyncToAsync
 from django.core.handlers.asgi import ASGIHandler
 from django.test import AsyncRequestFactory, override_settings
 
@@ -18,20 +17,6 @@ def rates_upstream(settings):
     with respx.mock(assert_all_called=False) as mock:
         mock.get("http://rates.test/latest").mock(return_value=httpx.Response(200, json=RATES))
         yield mock
-
-
-@pytest.fixture
-def thread_hops(monkeypatch):
-    """Names of the sync functions run through ``sync_to_async`` while the fixture is active."""
-    hops: list[str] = []
-    original = SyncToAsync.__call__
-
-    async def recording_call(self, *args, **kwargs):
-        hops.append(getattr(self.func, "__qualname__", repr(self.func)))
-        return await original(self, *args, **kwargs)
-
-    monkeypatch.setattr(SyncToAsync, "__call__", recording_call)
-    return hops
 
 
 def widget_request(path="/widgets/fx_rates/", **headers):
