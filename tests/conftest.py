@@ -5,6 +5,7 @@ import pytest
 from asgiref.sync import SyncToAsync, sync_to_async
 from django.db import connections
 from django.test import override_settings
+from redis.asyncio import Redis
 
 from widgets.cache import aclose_cache
 from widgets.fragments import fragment_memo
@@ -71,3 +72,22 @@ def thread_hops(monkeypatch) -> list[str]:
 
     monkeypatch.setattr(SyncToAsync, "__call__", recording_call)
     return hops
+
+
+REDIS_TEST_URL = "redis://127.0.0.1:6379/14"  # not 15: bench/ uses that one
+
+
+@pytest.fixture
+def in_process(settings) -> None:
+    """The widget cache without Redis."""
+    settings.WIDGETS_REDIS_URL = None
+
+
+@pytest.fixture
+async def redis_db(settings) -> AsyncIterator[Redis]:
+    """A real Redis (database 14, emptied first) behind the widget cache, to look inside."""
+    settings.WIDGETS_REDIS_URL = REDIS_TEST_URL
+    client = Redis.from_url(REDIS_TEST_URL)
+    await client.flushdb()
+    yield client
+    await client.aclose()

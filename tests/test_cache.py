@@ -27,7 +27,6 @@ from widgets.sources import SourceError, SourcesFailed
 
 HTMX = {"HX-Request": "true"}
 # Not 15: bench/ uses that one.
-REDIS_TEST_URL = "redis://127.0.0.1:6379/14"
 FX_FAILED = SourcesFailed([SourceError("fx-rates", "upstream answered HTTP 500")])
 
 
@@ -76,21 +75,6 @@ def clock(monkeypatch):
     fake = FakeClock()
     monkeypatch.setattr(widget_cache, "clock", fake)
     return fake
-
-
-@pytest.fixture
-def in_process(settings):
-    settings.WIDGETS_REDIS_URL = None
-
-
-@pytest.fixture
-async def redis_db(settings):
-    """A real Redis (database 14, emptied first) behind the cache; the client lets tests look inside."""
-    settings.WIDGETS_REDIS_URL = REDIS_TEST_URL
-    client = Redis.from_url(REDIS_TEST_URL)
-    await client.flushdb()
-    yield client
-    await client.aclose()
 
 
 @pytest.fixture

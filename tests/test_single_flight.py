@@ -12,14 +12,12 @@ from typing import Any
 
 import pytest
 import redis
-from redis.asyncio import Redis
 
+from tests.conftest import REDIS_TEST_URL
 from widgets.builtin.kpi import Kpi, KpiWidget
 from widgets.cache import CacheEntry, LoadFailure, cache_key, get_or_load, widget_cache
 
 ROOT = Path(__file__).resolve().parent.parent
-# Not 15: bench/ uses that one.
-REDIS_TEST_URL = "redis://127.0.0.1:6379/14"
 
 
 class GatedWidget(KpiWidget):
@@ -43,21 +41,6 @@ class GatedWidget(KpiWidget):
             self.cancelled += 1
             raise
         return {"kpis": [Kpi("Loads", str(self.loads))]}
-
-
-@pytest.fixture
-def in_process(settings):
-    settings.WIDGETS_REDIS_URL = None
-
-
-@pytest.fixture
-async def redis_db(settings):
-    """A real Redis (database 14, emptied first) behind the cache."""
-    settings.WIDGETS_REDIS_URL = REDIS_TEST_URL
-    client = Redis.from_url(REDIS_TEST_URL)
-    await client.flushdb()
-    yield client
-    await client.aclose()
 
 
 # In one process

@@ -28,6 +28,7 @@ from playwright.sync_api import Error as PlaywrightError
 from bench.benchapp.names import S1_WIDGET_NAMES, fresh_filters
 from bench.databases import flush_redis
 from bench.scenario import Context, Goal, ScenarioError, ScenarioResult, median, ratio, rounded
+from bench.scenarios.probes import time_aggregate_alone, time_widget_alone
 from bench.servers import Server, Servers
 
 KEY = "S1"
@@ -84,8 +85,8 @@ def run(ctx: Context) -> ScenarioResult:
             Variant("c", "sync, sequential, gunicorn", sequential, "/bench/sequential/"),
         ]
         upstream_ms = time_upstream_alone(upstream)
-        aggregate_ms = time_aggregate_alone(app)
-        widget_alone_ms = [time_widget_alone(app, next(filters)) for _ in range(3)]
+        aggregate_ms = time_aggregate_alone(app, "s1-aggregate", ALONE_SAMPLES)
+        widget_alone_ms = [time_widget_alone(app, S1_WIDGET_NAMES[0], next(filters)) for _ in range(3)]
         runs: dict[str, list[Settled]] = {variant.key: [] for variant in variants}
         rounds = QUICK_ROUNDS if ctx.quick else ROUNDS
         with sync_playwright() as playwright:
@@ -175,22 +176,3 @@ def time_upstream_alone(upstream: Server) -> float:
             client.get("/s1_alone/latest", params={"from": "EUR"}).raise_for_status()
             samples.append((time.perf_counter() - started) * 1000)
     return median(samples)
-
-
-def time_aggregate_alone(app: Server) -> float:
-    """The ORM source alone: the paid-orders aggregate as the server runs it (bench probe view)."""
-    with httpx.Client(base_url=app.url, timeout=10.0) as client:
-        samples = []
-        for _ in range(ALONE_SAMPLES + 1):
-            response = client.get("/bench/probe/s1-aggregate/")
-            response.raise_for_status()
-            samples.append(float(response.json()["ms"]))
-    return median(samples[1:])
-
-
-def time_widget_alone(app: Server, query: str) -> float:
-    """One S1 widget's endpoint alone, cold (fresh filters), as htmx requests it."""
-    started = time.perf_counter()
-    response = httpx.get(f"{app.url}/widgets/{S1_WIDGET_NAMES[0]}/{query}", headers={"HX-Request": "true"})
-    response.raise_for_status()
-    return (time.perf_counter() - started) * 1000

@@ -18,12 +18,11 @@ import threading
 import time
 from urllib.parse import urlsplit
 
-import httpx
-
 from bench.benchapp.names import S5_WIDGET_NAMES, fresh_filters
 from bench.databases import count_connections, flush_redis
 from bench.loadgen import ConnectionPool, PageView, view_page
 from bench.scenario import Context, Goal, ScenarioError, ScenarioResult, median, ratio, rounded
+from bench.scenarios.probes import time_aggregate_alone, time_widget_alone
 from bench.servers import Server, Servers
 
 KEY = "S5"
@@ -62,10 +61,10 @@ def run(ctx: Context) -> ScenarioResult:
     before_server = count_connections(ctx.postgres_admin_url, database)
     with Servers(ctx.log_dir, "s5") as servers:
         app = servers.uvicorn(ctx.app_env(ctx.postgres_url, layout="s5"))
-        aggregate_ms = time_aggregate_alone(app)
+        aggregate_ms = time_aggregate_alone(app, "s5-aggregate", PROBES)
         warm_up = asyncio.run(view_pages(app, [next(filters)]))[0]
         check_widgets(warm_up)
-        widget_alone_ms = time_widget_alone(app, next(filters))
+        widget_alone_ms = time_widget_alone(app, S5_WIDGET_NAMES[0], next(filters))
         time.sleep(0.5)
         baseline = count_connections(ctx.postgres_admin_url, database)
         sampler = ConnectionSampler(ctx.postgres_admin_url, database)
@@ -126,23 +125,6 @@ def check_widgets(page_view: PageView) -> None:
         raise ScenarioError(
             f"the dashboard page did not show the six S5 widgets ready: {page_view.states or page_view.error}"
         )
-
-
-def time_aggregate_alone(app: Server) -> float:
-    with httpx.Client(base_url=app.url, timeout=10.0) as client:
-        samples = []
-        for _ in range(PROBES + 1):
-            response = client.get("/bench/probe/s5-aggregate/")
-            response.raise_for_status()
-            samples.append(float(response.json()["ms"]))
-    return median(samples[1:])
-
-
-def time_widget_alone(app: Server, query: str) -> float:
-    started = time.perf_counter()
-    response = httpx.get(f"{app.url}/widgets/{S5_WIDGET_NAMES[0]}/{query}", headers={"HX-Request": "true"})
-    response.raise_for_status()
-    return (time.perf_counter() - started) * 1000
 
 
 def wait_for_connections(admin_url: str, database: str, baseline: int) -> tuple[int, float]:
