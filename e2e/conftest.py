@@ -4,6 +4,10 @@ One session builds a throwaway database (PostgreSQL when ``DATABASE_URL``
 points there, else SQLite), migrates and seeds it, starts the demo upstream
 and the app on free ports, and launches one headless Chromium. Each test gets
 a fresh browser context and a healthy upstream.
+
+For embedding, two more websites run on ports of their own: a partner's,
+whose origin the app lists in ``EMBED_ALLOWED_ORIGINS``, and a stranger's,
+which it does not.
 """
 
 import contextlib
@@ -19,13 +23,18 @@ import pytest
 from playwright.sync_api import Browser, Error, Page, expect, sync_playwright
 from psycopg import sql
 
-from e2e.pages import WIDGET_NAMES, BrowserErrors, Dashboard
+from e2e.pages import WIDGET_NAMES, BrowserErrors, Dashboard, HostPage
 from e2e.servers import (
     PROJECT_ROOT,
     BackgroundProcess,
+    EmbedLink,
+    EmbedLinks,
     Server,
+    StaticSite,
     UpstreamFaults,
+    free_port,
     run_manage_py,
+    start_process,
     start_uvicorn,
 )
 
@@ -42,6 +51,8 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 SEED_ORDERS = 3000
+# Embed links are signed with it: the app and the commands that sign links must agree.
+SECRET_KEY = "e2e-only-secret-key-not-for-production"
 # Generous for a loaded 2-core machine; a passing test waits far less.
 EXPECT_TIMEOUT_MS = 10_000
 
@@ -97,7 +108,7 @@ def app_environment(database_url: str) -> dict[str, str]:
     """The environment of every app process, its database migrated and seeded."""
     if not (PROJECT_ROOT / "staticfiles" / "staticfiles.json").exists():
         pytest.fail("No static files manifest: run `manage.py collectstatic --noinput` first.", pytrace=False)
-    env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "0"}
+    env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "0", "SECRET_KEY": SECRET_KEY}
     if not env.get("REDIS_URL"):
         env.pop("REDIS_URL", None)
     run_manage_py(["migrate", "--noinput", "-v0"], env)
@@ -115,10 +126,34 @@ def upstream(log_dir: Path) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="session")
-def app_server(app_environment: dict[str, str], upstream: Server, log_dir: Path) -> Iterator[Server]:
-    """The dashboard under uvicorn, its external APIs pointing at the demo upstream."""
-    env = {
+def partner_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StaticSite]:
+    """A partner's website, whose origin may embed widgets (``EMBED_ALLOWED_ORIGINS``)."""
+    site = StaticSite(tmp_path_factory.mktemp("partner-site"))
+    yield site
+    site.stop()
+
+
+@pytest.fixture(scope="session")
+def stranger_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StaticSite]:
+    """A website whose origin the dashboard does not know: its embeds must be refused."""
+    site = StaticSite(tmp_path_factory.mktemp("stranger-site"))
+    yield site
+    site.stop()
+
+
+@pytest.fixture(scope="session")
+def app_server_environment(
+    app_environment: dict[str, str], upstream: Server, partner_site: StaticSite
+) -> dict[str, str]:
+    """The app server's environment.
+
+    Its port is chosen here, before the server starts, so that ``SITE_URL``
+    (and every embed link signed with it) names it.
+    """
+    return {
         **app_environment,
+        "SITE_URL": f"http://127.0.0.1:{free_port()}",
+        "EMBED_ALLOWED_ORIGINS": partner_site.origin,
         "ALLOWED_HOSTS": "127.0.0.1",
         "RATES_API_URL": upstream.url,
         "STATUS_API_URL": upstream.url,
@@ -128,7 +163,14 @@ def app_server(app_environment: dict[str, str], upstream: Server, log_dir: Path)
         # test (or an earlier run, through Redis) would hide the fault under test.
         "WIDGETS_CACHE_ENABLED": "0",
     }
-    server = start_uvicorn("app", "dashboard.asgi:application", env, log_dir, "/healthz")
+
+
+@pytest.fixture(scope="session")
+def app_server(app_server_environment: dict[str, str], log_dir: Path) -> Iterator[Server]:
+    """The dashboard under uvicorn, its external APIs pointing at the demo upstream."""
+    env = app_server_environment
+    port = urlsplit(env["SITE_URL"]).port
+    server = start_uvicorn("app", "dashboard.asgi:application", env, log_dir, "/healthz", port=port)
     warm_up(server)
     yield server
     server.stop()
@@ -143,6 +185,29 @@ def warm_up(server: Server) -> None:
     with httpx.Client(base_url=server.url, timeout=10.0) as client:
         for name in WIDGET_NAMES:
             client.get(f"/widgets/{name}/")
+
+
+@pytest.fixture(scope="session")
+def embed_links(app_server_environment: dict[str, str]) -> EmbedLinks:
+    return EmbedLinks(app_server_environment)
+
+
+@pytest.fixture(scope="session")
+def recent_orders_link(embed_links: EmbedLinks) -> EmbedLink:
+    """An embed link to the recent orders widget, which refreshes every 5 s: made once per session."""
+    return embed_links.make("recent_orders", expires="1h")
+
+
+@pytest.fixture
+def new_orders_arriving(app_environment: dict[str, str], log_dir: Path) -> Iterator[BackgroundProcess]:
+    """``simulate_orders`` writing a few orders every half second into the test database."""
+    simulator = start_process(
+        "simulate_orders", ["manage.py", "simulate_orders", "--interval", "0.5"], app_environment, log_dir
+    )
+    try:
+        yield simulator
+    finally:
+        simulator.stop()
 
 
 @pytest.fixture(scope="session")
@@ -202,3 +267,19 @@ def page_without_js(browser: Browser, app_server: Server) -> Iterator[Page]:
     context.set_default_timeout(EXPECT_TIMEOUT_MS)
     yield context.new_page()
     context.close()
+
+
+def page_file_name(item: pytest.Item) -> str:
+    return re.sub(r"[^\w.-]+", "_", item.name) + ".html"
+
+
+@pytest.fixture
+def partner_page(page: Page, partner_site: StaticSite, request: pytest.FixtureRequest) -> HostPage:
+    """A page of the partner's site, opened in the test's tab."""
+    return HostPage(page, partner_site, page_file_name(request.node))
+
+
+@pytest.fixture
+def stranger_page(page: Page, stranger_site: StaticSite, request: pytest.FixtureRequest) -> HostPage:
+    """A page of the stranger's site, opened in the test's tab."""
+    return HostPage(page, stranger_site, page_file_name(request.node))

@@ -1,8 +1,13 @@
 """The dashboard as a person sees it, in the words the browser tests use."""
 
+import html
+import re
 from dataclasses import dataclass, field
+from string import Template
 
-from playwright.sync_api import ConsoleMessage, Error, Locator, Page, expect
+from playwright.sync_api import ConsoleMessage, Error, Frame, FrameLocator, Locator, Page, expect
+
+from e2e.servers import EmbedLink, StaticSite
 
 WIDGET_NAMES = (
     "revenue",
@@ -82,3 +87,92 @@ class BrowserErrors:
 
     def record_page_error(self, error: Error) -> None:
         self.page.append(f"{error.name}: {error.message}")
+
+    def unexpected(self, *expected: str) -> list[str]:
+        """The console errors that match none of the ``expected`` patterns (regular expressions)."""
+        return [message for message in self.console if not any(re.search(p, message) for p in expected)]
+
+
+ORDER_ID = re.compile(r"^#\d+$")
+
+
+def newest_order_id(recent_orders: Locator) -> Locator:
+    """The first cell of the first row of the recent orders widget: ``#1234``."""
+    return recent_orders.locator("tbody tr").first.locator("td").first
+
+
+HOST_PAGE = Template("""<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>$title</title>
+  <link rel="icon" href="data:,">
+  <style>$style</style>
+</head>
+<body>
+  <h1>$title</h1>
+  $body
+</body>
+</html>
+""")
+
+
+def iframe_embed(link: EmbedLink, title: str = "Recent orders") -> str:
+    """The iframe snippet the README gives, at the height of a placeholder, with its host script."""
+    return (
+        f'<iframe src="{html.escape(link.url)}" title="{html.escape(title)}" width="480" height="50" '
+        "data-widgets-embed></iframe>\n"
+        f'<script src="{html.escape(link.static_url("widgets/embed-host.js"))}" async></script>'
+    )
+
+
+def script_embed(link: EmbedLink) -> str:
+    """The script embed snippet the README gives."""
+    src = html.escape(link.static_url("widgets/embed.js"))
+    return f'<script src="{src}" data-embed="{html.escape(link.url)}" async></script>'
+
+
+class HostPage:
+    """A page of another website that embeds a widget, written by that site's author."""
+
+    def __init__(self, page: Page, site: StaticSite, name: str) -> None:
+        self.page = page
+        self.site = site
+        self.name = name
+
+    def open(self, *snippets: str, style: str = "", title: str = "Our shop this week") -> None:
+        """Publish a page holding ``snippets`` (and its own ``style``) on the site, and open it."""
+        document = HOST_PAGE.substitute(title=title, style=style, body="\n  ".join(snippets))
+        self.page.goto(self.site.publish(self.name, document))
+
+    @property
+    def iframe(self) -> Locator:
+        return self.page.locator("iframe[data-widgets-embed]")
+
+    @property
+    def framed(self) -> FrameLocator:
+        """The document inside the embed iframe."""
+        return self.iframe.content_frame
+
+    def framed_widget(self, name: str) -> Locator:
+        return self.framed.locator(f'section[data-widget="{name}"]')
+
+    @property
+    def script_embed(self) -> Locator:
+        """The container embed.js inserts; CSS locators reach into its open shadow root."""
+        return self.page.locator("div[data-widgets-embed]")
+
+    def embedded_widget(self, name: str) -> Locator:
+        return self.script_embed.locator(f'section[data-widget="{name}"]')
+
+    def mark_documents(self) -> None:
+        """Mark the page's ``window``, and its iframe's if it has one: a reload would wipe the mark out."""
+        for document in self.documents():
+            document.evaluate("window.__marker = 1")
+
+    def are_same_documents(self) -> bool:
+        return all(document.evaluate("window.__marker === 1") for document in self.documents())
+
+    def documents(self) -> list[Page | Frame]:
+        framed = self.iframe.element_handle().content_frame() if self.iframe.count() else None
+        return [self.page] if framed is None else [self.page, framed]

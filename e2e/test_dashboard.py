@@ -1,29 +1,12 @@
 """A person uses the dashboard: it loads, the filters drive it, and new orders show up."""
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
-import pytest
 from playwright.sync_api import expect
 
-from e2e.pages import WIDGET_NAMES, BrowserErrors, Dashboard
-from e2e.servers import BackgroundProcess, Server, start_process
-
-ORDER_ID = re.compile(r"^#\d+$")
-
-
-@pytest.fixture
-def new_orders_arriving(app_environment: dict[str, str], log_dir: Path) -> Iterator[BackgroundProcess]:
-    """``simulate_orders`` writing a few orders every half second into the test database."""
-    simulator = start_process(
-        "simulate_orders", ["manage.py", "simulate_orders", "--interval", "0.5"], app_environment, log_dir
-    )
-    try:
-        yield simulator
-    finally:
-        simulator.stop()
+from e2e.pages import ORDER_ID, WIDGET_NAMES, BrowserErrors, Dashboard
+from e2e.servers import BackgroundProcess, Server
 
 
 def test_every_widget_loads_cleanly(dashboard: Dashboard, browser_errors: BrowserErrors) -> None:
