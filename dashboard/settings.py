@@ -188,6 +188,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # httpx logs every upstream request at INFO: one line per source per load.
+    "loggers": {"httpx": {"level": "WARNING"}},
 }
 
 # External data sources of the demo widgets.
