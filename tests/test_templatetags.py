@@ -283,12 +283,12 @@ async def test_marker_lookalikes_in_page_content_are_not_replaced(page_templates
     assert html.count("<section") == 1
 
 
-async def test_a_render_cannot_fill_another_renders_markers(request_):
+async def test_a_render_cannot_fill_another_renders_markers():
     first, second = InlineWidgets(), InlineWidgets()
     assert first.token != second.token
     marker = first.add(registry.get("tag_probe"), {"range": "7d"})
     second.add(registry.get("tag_probe"), {"range": "7d"})
-    assert await second.fill(f"<p>{marker}</p>", request_) == f"<p>{marker}</p>"
+    assert await second.fill(f"<p>{marker}</p>") == f"<p>{marker}</p>"
     assert LOADED == []
 
 

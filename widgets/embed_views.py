@@ -29,11 +29,10 @@ from widgets.embed import EmbedError, changed_query, embed_path, read_embed, tok
 from widgets.frames import WidgetFrame
 from widgets.registry import registry
 from widgets.requests import HtmxHttpRequest
-from widgets.views import invalid_frame, load_frame
+from widgets.views import fragment_response, frame_for
 
 EMBED_TEMPLATE = "widgets/embed.html"
 MESSAGE_TEMPLATE = "widgets/embed.html#message"
-FRAGMENT_TEMPLATE = "widgets/frame.html#widget"
 IFRAME_TEMPLATE = "widgets/embed_iframe.html"
 # The project routes oEmbed under this name (``path("oembed", oembed_view, name="oembed")``).
 OEMBED_URL_NAME = "oembed"
@@ -90,28 +89,21 @@ async def embed_view(request: HtmxHttpRequest, token: str) -> HttpResponse:
     if changed := changed_query(request.GET):
         message = f"Embed links cannot be changed: remove ?{changed}."
         return render_message(request, "changed", message, status=400)
-    widget = registry.get(embed.widget_name)
-    if widget is None:
-        frame = WidgetFrame(embed.widget_name, "Unknown widget", "error", request.path)
-        return render_embed(request, frame, status=404, not_found=True)
-    form = widget.bind_params(embed.params)
-    if not form.is_valid():
-        # Signed with parameters the widget's form no longer accepts.
-        return render_embed(request, invalid_frame(widget, request, embed.params, form.errors), status=400)
-    return render_embed(request, await load_frame(widget, form.cleaned_data, url=request.path))
+    # A widget since unregistered gives 404; parameters its form no longer accepts, 400.
+    frame, status = await frame_for(request, embed.widget_name, embed.params, url=request.path)
+    return render_embed(request, frame, status=status)
 
 
 def wants_fragment(request: HtmxHttpRequest) -> bool:
     return bool(request.htmx) or request.GET.get("fragment") == "1"
 
 
-def render_embed(
-    request: HtmxHttpRequest, frame: WidgetFrame, *, status: int = 200, not_found: bool = False
-) -> HttpResponse:
-    template = FRAGMENT_TEMPLATE if wants_fragment(request) else EMBED_TEMPLATE
-    context = {**frame.body, "frame": frame, "not_found": not_found, "oembed_url": oembed_link(request)}
+def render_embed(request: HtmxHttpRequest, frame: WidgetFrame, *, status: int = 200) -> HttpResponse:
+    if wants_fragment(request):
+        return fragment_response(frame, status=status)
+    context = {**frame.body, "frame": frame, "not_found": status == 404, "oembed_url": oembed_link(request)}
     # A plain response: Django would run a TemplateResponse's render() in a thread.
-    return render(request, template, context, status=status)
+    return render(request, EMBED_TEMPLATE, context, status=status)
 
 
 def render_message(request: HtmxHttpRequest, reason: str, message: str, *, status: int) -> HttpResponse:

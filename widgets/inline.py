@@ -28,7 +28,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from widgets.base import Widget
 from widgets.cache import cache_key
-from widgets.frames import WidgetFrame
+from widgets.fragments import fragment_memo
 from widgets.views import load_frame
 
 logger = logging.getLogger(__name__)
@@ -36,7 +36,6 @@ logger = logging.getLogger(__name__)
 # Where a render's collector sits in the template context. The leading
 # underscore keeps templates from reading it ({{ _x }} does not parse).
 COLLECTOR_CONTEXT_KEY = "_widgets_inline"
-FRAME_TEMPLATE = "widgets/frame.html#widget"
 
 
 @dataclass(frozen=True)
@@ -52,7 +51,7 @@ class InlineWidgets:
 
     ``render_with_widgets`` is the usual way to use it; to render a template
     some other way, add ``collector.context`` to its context, then
-    ``html = await collector.fill(html, request)``.
+    ``html = await collector.fill(html)``.
     """
 
     def __init__(self) -> None:
@@ -76,7 +75,7 @@ class InlineWidgets:
         # Only a hex token and an index: nothing from outside goes into it.
         return mark_safe(f"<!--widget-inline:{self.token}:{index}-->")
 
-    async def fill(self, html: str, request: HttpRequest | None = None) -> str:
+    async def fill(self, html: str) -> str:
         """Load the widgets whose markers are in ``html``, concurrently, and put each in place.
 
         Each load goes through ``load_frame`` (the cache, each source under its
@@ -94,14 +93,9 @@ class InlineWidgets:
                 )
                 for index in wanted
             }
-        fragments = {index: render_frame(task.result(), request) for index, task in loads.items()}
+        fragments = {index: fragment_memo.render(task.result()) for index, task in loads.items()}
         # One pass: text inside the inserted fragments is never searched for markers.
         return self._marker.sub(lambda match: fragments.get(int(match[1]), match[0]), html)
-
-
-def render_frame(frame: WidgetFrame, request: HttpRequest | None = None) -> str:
-    """A loaded widget as ``widgets/frame.html#widget`` renders it for the widget endpoint."""
-    return render_to_string(FRAME_TEMPLATE, {**frame.body, "frame": frame}, request)
 
 
 async def render_with_widgets(
@@ -118,7 +112,7 @@ async def render_with_widgets(
     """
     collector = InlineWidgets()
     html = render_to_string(template_name, {**(context or {}), **collector.context}, request)
-    return HttpResponse(await collector.fill(html, request), status=status)
+    return HttpResponse(await collector.fill(html), status=status)
 
 
 @functools.cache

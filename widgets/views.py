@@ -18,15 +18,21 @@ from widgets.requests import HtmxHttpRequest
 
 async def widget_view(request: HtmxHttpRequest, name: str) -> HttpResponse:
     """Validate the widget's parameters, load it, and render it in its state."""
+    frame, status = await frame_for(request, name, widget_query(request))
+    return render_frame(request, frame, status=status)
+
+
+async def frame_for(
+    request: HtmxHttpRequest, name: str, data: Mapping[str, Any], *, url: str | None = None
+) -> tuple[WidgetFrame, int]:
+    """The widget ``name`` with the raw parameters ``data``: loaded (200), invalid (400) or unknown (404)."""
     widget = registry.get(name)
     if widget is None:
-        frame = WidgetFrame(name, "Unknown widget", "error", request.get_full_path())
-        return render_frame(request, frame, status=404, not_found=True)
-    query = widget_query(request)
-    form = widget.bind_params(query)
+        return WidgetFrame(name, "Unknown widget", "error", request.get_full_path()), 404
+    form = widget.bind_params(data)
     if not form.is_valid():
-        return render_frame(request, invalid_frame(widget, request, query, form.errors), status=400)
-    return render_frame(request, await load_frame(widget, form.cleaned_data))
+        return invalid_frame(widget, request, data, form.errors), 400
+    return await load_frame(widget, form.cleaned_data, url=url), 200
 
 
 async def load_frame(widget: Widget, params: Mapping[str, Any], *, url: str | None = None) -> WidgetFrame:
@@ -63,13 +69,16 @@ def invalid_frame(
     return WidgetFrame(widget.name, widget.title, "error", request.get_full_path(), param_errors=param_errors)
 
 
-def render_frame(
-    request: HtmxHttpRequest, frame: WidgetFrame, *, status: int = 200, not_found: bool = False
-) -> HttpResponse:
+def fragment_response(frame: WidgetFrame, *, status: int = 200) -> HttpResponse:
+    """The frame alone, as htmx swaps it in; a loaded frame's HTML is rendered once per load."""
+    html = render_fragment(frame, not_found=True) if status == 404 else fragment_memo.render(frame)
+    return HttpResponse(html, status=status)
+
+
+def render_frame(request: HtmxHttpRequest, frame: WidgetFrame, *, status: int = 200) -> HttpResponse:
     """The fragment for HTMX, or the standalone widget page for everyone else."""
     if request.htmx:
-        html = render_fragment(frame, not_found=True) if not_found else fragment_memo.render(frame)
-        return HttpResponse(html, status=status)
-    context = {**frame.body, "frame": frame, "not_found": not_found}
+        return fragment_response(frame, status=status)
+    context = {**frame.body, "frame": frame, "not_found": status == 404}
     # A plain response: Django would run a TemplateResponse's render() in a thread.
     return render(request, "widgets/page.html", context, status=status)

@@ -24,8 +24,9 @@ from django.template.context import Context
 from django.template.engine import Engine
 
 from widgets.base import Widget
+from widgets.fragments import FRAGMENT_TEMPLATE
 from widgets.frames import ParamError, WidgetFrame, loading_frame
-from widgets.inline import COLLECTOR_CONTEXT_KEY, FRAME_TEMPLATE, InlineWidgets, warn_inline_without_collector
+from widgets.inline import COLLECTOR_CONTEXT_KEY, InlineWidgets, warn_inline_without_collector
 from widgets.registry import registry
 
 register = template.Library()
@@ -113,4 +114,4 @@ def render_frame(context: Context, frame: WidgetFrame, *, not_found: bool = Fals
     """``widgets/frame.html#widget``, the one home of the DOM contract, with the page's engine."""
     engine = context.template.engine if context.template is not None else Engine.get_default()
     values = {**frame.body, "frame": frame, "not_found": not_found}
-    return engine.get_template(FRAME_TEMPLATE).render(context.new(values))
+    return engine.get_template(FRAGMENT_TEMPLATE).render(context.new(values))
