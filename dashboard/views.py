@@ -12,6 +12,7 @@ import asyncio
 import secrets
 from collections.abc import AsyncIterator, Hashable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django.conf import settings
@@ -23,16 +24,28 @@ from django.template.loader import render_to_string
 from dashboard.filters import CURRENCIES, RANGE_LABELS, parse_filters
 from dashboard.layout import DEMO_LAYOUT, Tile
 from widgets.base import Widget
+from widgets.cache import cache_key, peek
 from widgets.fragments import fragment_memo
-from widgets.frames import WidgetFrame, loading_frame
+from widgets.frames import WidgetFrame, loading_frame, widget_url
+from widgets.memo import LruMemo
 from widgets.registry import registry
 from widgets.requests import HtmxHttpRequest
-from widgets.views import load_frame
+from widgets.views import load_frame, result_frame
+
+# Per-process random markers, so no page content can imitate them.
+STREAM_SLOT = f"widgets-stream-{secrets.token_hex(16)}"
+NONCE_SLOT = f"csp-nonce-{secrets.token_hex(16)}"
+FRAGMENT_SLOT = f"widget-fragment-{secrets.token_hex(16)}"
 
 
 @dataclass(frozen=True)
 class PlacedWidget:
-    """A widget in its layout slot, with the parameters the page's filters give it."""
+    """A widget in its layout slot, with the parameters the page's filters give it.
+
+    Placements are kept per filter combination (``place_widgets``), so what
+    they compute is computed once: the widget's URL, its cache key, and the
+    tile element its streamed fragment goes in.
+    """
 
     slot: int
     tile: Tile
@@ -43,11 +56,41 @@ class PlacedWidget:
     def placeholder(self) -> WidgetFrame:
         return loading_frame(self.widget, self.params)
 
+    @cached_property
+    def url(self) -> str:
+        return widget_url(self.widget.name, self.params)
+
+    @cached_property
+    def cache_key(self) -> str:
+        return cache_key(self.widget, self.params)
+
+    @cached_property
+    def _tile_parts(self) -> tuple[str, str]:
+        html = render_to_string(
+            "dashboard/index.html#streamed_tile", {"item": self, "fragment": FRAGMENT_SLOT}
+        )
+        before, after = html.split(FRAGMENT_SLOT)
+        return before, after
+
+    def tile_html(self, fragment: str) -> str:
+        """The widget's fragment in the tile that places it in its slot."""
+        before, after = self._tile_parts
+        return before + fragment + after
+
+
+_placements: LruMemo[Hashable, list[PlacedWidget]] = LruMemo(max_entries=256)
+
 
 def place_widgets(filters: Mapping[str, str]) -> list[PlacedWidget]:
+    """The layout's widgets in their slots, with the parameters ``filters`` give each."""
+    tiles = tuple((tile, registry.get(tile.widget)) for tile in DEMO_LAYOUT)
+    key = (tuple(sorted(filters.items())), tiles)
+    return _placements.get_or_make(key, lambda: list(_place(tiles, filters)))
+
+
+def _place(tiles: tuple[tuple[Tile, Widget | None], ...], filters: Mapping[str, str]) -> list[PlacedWidget]:
     placed = []
-    for slot, tile in enumerate(DEMO_LAYOUT, start=1):
-        widget = registry.get(tile.widget)
+    for slot, (tile, widget) in enumerate(tiles, start=1):
         if widget is not None:
             fields = widget.params_form.base_fields
             params = {key: value for key, value in filters.items() if key in fields}
@@ -74,17 +117,28 @@ async def dashboard_view(request: HtmxHttpRequest) -> HttpResponse | StreamingHt
     # The shell is made now, not in the generator: the CSP nonce it uses must be
     # known before the middleware writes the Content-Security-Policy header.
     head, tail = page_shell(request, context, cacheable=not errors)
-    response = StreamingHttpResponse(
-        stream_page(request, head, placed, tail), status=status, content_type="text/html; charset=utf-8"
-    )
+    ready, waiting = [], []
+    for item in placed:
+        result = peek(item.widget, item.params, key=item.cache_key)
+        if result is None:
+            waiting.append(item)
+        else:
+            ready.append((item, result_frame(item.widget, result, item.url)))
+    response: HttpResponse | StreamingHttpResponse
+    if not waiting:
+        # Every widget is fresh in this process: the page the stream would send, in one piece.
+        response = HttpResponse(head + render_tiles(ready) + tail, status=status)
+    else:
+        response = StreamingHttpResponse(
+            stream_page(head + render_tiles(ready), waiting, tail),
+            status=status,
+            content_type="text/html; charset=utf-8",
+        )
+        response["X-Accel-Buffering"] = "no"  # let proxies pass each chunk on at once
     response["Cache-Control"] = "no-cache"
-    response["X-Accel-Buffering"] = "no"  # let proxies pass each chunk on at once
     return response
 
 
-# Per-process random markers, so no page content can imitate them.
-STREAM_SLOT = f"widgets-stream-{secrets.token_hex(16)}"
-NONCE_SLOT = f"csp-nonce-{secrets.token_hex(16)}"
 _shells: dict[Hashable, tuple[str, str]] = {}
 
 
@@ -112,24 +166,23 @@ def page_shell(request: HtmxHttpRequest, context: Mapping[str, Any], *, cacheabl
 
 
 def render_tiles(loaded: list[tuple[PlacedWidget, WidgetFrame]]) -> str:
-    tiles = [
-        (item, fragment_memo.render(frame)) for item, frame in sorted(loaded, key=lambda pair: pair[0].slot)
-    ]
-    return render_to_string("dashboard/index.html#streamed_tiles", {"tiles": tiles})
+    """Loaded widgets in their tiles, in layout order (the order a browser without CSS shows)."""
+    return "".join(
+        item.tile_html(fragment_memo.render(frame))
+        for item, frame in sorted(loaded, key=lambda pair: pair[0].slot)
+    )
 
 
-async def stream_page(
-    request: HtmxHttpRequest, head: str, placed: list[PlacedWidget], tail: str
-) -> AsyncIterator[str]:
+async def stream_page(head: str, placed: list[PlacedWidget], tail: str) -> AsyncIterator[str]:
     """Yield the shell, then the widgets as they complete, then the end of the page.
 
-    Widgets that are ready at the same moment (all of them, when cached) go out
-    in one chunk: every chunk costs a send through the server.
+    Widgets that are ready at the same moment go out in one chunk: every chunk
+    costs a send through the server.
     """
     yield head
 
     async def load(item: PlacedWidget) -> tuple[PlacedWidget, WidgetFrame]:
-        return item, await load_frame(item.widget, item.params)
+        return item, await load_frame(item.widget, item.params, url=item.url, key=item.cache_key)
 
     pending = {asyncio.ensure_future(load(item)) for item in placed}
     if not pending:

@@ -1,17 +1,22 @@
 import asyncio
 import contextlib
 import re
+from unittest import mock
 
 import pytest
+from django.http import QueryDict
 from django.test import AsyncClient
 
-from dashboard import views
+from dashboard import filters, views
 from dashboard.layout import DEMO_LAYOUT, Tile
 from widgets.builtin.kpi import Kpi, KpiWidget
 from widgets.registry import registry
 
 
 async def chunks_of(response) -> list[str]:
+    """The page as it arrived: streamed chunks, or the one body of a page whose widgets were all cached."""
+    if not response.streaming:
+        return [response.content.decode()]
     return [chunk.decode() async for chunk in response.streaming_content]
 
 
@@ -162,3 +167,54 @@ async def test_every_page_view_gets_its_own_nonce_in_the_html_and_the_header(gat
         assert views.NONCE_SLOT not in html
         nonces.add(nonce)
     assert len(nonces) == 2
+
+
+async def test_a_page_whose_widgets_are_all_fresh_in_the_cache_is_one_plain_response(gated_widgets):
+    gated_widgets[0].set()
+    first = await AsyncClient().get("/?range=30d")
+    assert first.streaming
+    await chunks_of(first)  # loads both widgets into the cache
+    second = await AsyncClient().get("/?range=30d")
+    assert not second.streaming
+    html = second.content.decode()
+    assert html.count('data-state="ready"') == 2
+    assert html.index("tile--arrived-1") < html.index("tile--arrived-2")  # layout order without CSS
+    assert html.rstrip().endswith("</html>")
+    assert int(second["Content-Length"]) == len(second.content)
+
+
+async def test_widgets_already_fresh_go_out_with_the_shell_and_the_rest_stream(gated_widgets):
+    gate, _ = gated_widgets
+    first = await AsyncClient().get("/?range=90d")
+    stream = aiter(first.streaming_content)
+    await anext(stream)
+    await anext(stream)  # test_fast has arrived, so it is now in the cache; test_slow still waits
+    second = await AsyncClient().get("/?range=90d")
+    assert second.streaming
+    shell = (await anext(aiter(second.streaming_content))).decode()
+    assert 'data-widget="test_fast"' in shell
+    assert "tile--placeholder" in shell
+    assert 'data-widget="test_slow"' not in shell
+    gate.set()
+    assert 'data-widget="test_slow"' in "".join(await chunks_of(second))
+    await chunks_of(first)
+
+
+def test_filters_read_from_the_address_are_validated_once_per_combination():
+    query = QueryDict("range=24h&currency=GBP")
+    filters._valid_filters.clear()
+    full_clean = filters.FiltersForm.full_clean
+    with mock.patch.object(filters.FiltersForm, "full_clean", autospec=True, side_effect=full_clean) as valid:
+        first, _ = filters.parse_filters(query)
+        first["range"] = "changed by a caller"
+        second, errors = filters.parse_filters(query)
+    assert second == {"range": "24h", "currency": "GBP"}
+    assert errors == []
+    assert valid.call_count == 1
+
+
+def test_invalid_filters_are_validated_every_time_and_named():
+    for _ in range(2):
+        values, errors = filters.parse_filters(QueryDict("range=1y"))
+        assert values["range"] == "7d"
+        assert [(error.field, error.value) for error in errors] == [("range", "1y")]

@@ -246,13 +246,18 @@ class WidgetCache:
         self._loop: asyncio.AbstractEventLoop | None = None
         self.redis = RedisLink()
 
-    async def get_or_load(self, widget: Widget, params: Mapping[str, Any]) -> CachedResult:
-        """The widget's value for ``params``: from the cache when fresh, else loaded once for everyone."""
+    async def get_or_load(
+        self, widget: Widget, params: Mapping[str, Any], *, key: str | None = None
+    ) -> CachedResult:
+        """The widget's value for ``params``: from the cache when fresh, else loaded once for everyone.
+
+        ``key`` is ``cache_key(widget, params)``, for a caller that keeps it.
+        """
         policy = cache_policy(widget)
         if not widget_settings.CACHE_ENABLED or policy.fresh_seconds <= 0:
             return self._result(await self._run_load(widget, params))
         self._bind_loop()
-        key = cache_key(widget, params)
+        key = key or cache_key(widget, params)
         entry, failure = await self._read(key, policy)
         now = self.clock()
         if entry is not None and now - entry.stored_at < policy.fresh_seconds:
@@ -269,6 +274,25 @@ class WidgetCache:
             if done and not flight.task.cancelled():
                 return self._result(flight.task.result(), stale=entry)
         return self._result(failure or entry, stale=entry)
+
+    def peek(
+        self, widget: Widget, params: Mapping[str, Any], *, key: str | None = None
+    ) -> CachedResult | None:
+        """The value if this process holds it fresh, without waiting for anything; else None.
+
+        What ``get_or_load`` would answer at once, minus the coroutine: a page
+        whose every widget is fresh here can be rendered in one go.
+        """
+        policy = cache_policy(widget)
+        if not widget_settings.CACHE_ENABLED or policy.fresh_seconds <= 0:
+            return None
+        key = key or cache_key(widget, params)
+        slot = self._slots.get(key)
+        entry = slot.entry if slot is not None else None
+        if entry is None or self.clock() - entry.stored_at >= policy.fresh_seconds:
+            return None
+        self._slots.move_to_end(key)
+        return self._entry_result(entry)
 
     async def wait_for_loads(self) -> None:
         """Wait until every load in flight, background refreshes included, has finished."""
@@ -539,9 +563,14 @@ def _unpickle[T](data: bytes | None, kind: type[T]) -> T | None:
 widget_cache = WidgetCache()
 
 
-async def get_or_load(widget: Widget, params: Mapping[str, Any]) -> CachedResult:
+async def get_or_load(widget: Widget, params: Mapping[str, Any], *, key: str | None = None) -> CachedResult:
     """The widget's value for ``params``, fresh or stale from the cache, or loaded (once) now."""
-    return await widget_cache.get_or_load(widget, params)
+    return await widget_cache.get_or_load(widget, params, key=key)
+
+
+def peek(widget: Widget, params: Mapping[str, Any], *, key: str | None = None) -> CachedResult | None:
+    """The widget's value if this process holds it fresh, at once; else None (see ``WidgetCache.peek``)."""
+    return widget_cache.peek(widget, params, key=key)
 
 
 async def aclose_cache() -> None:

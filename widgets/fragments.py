@@ -7,13 +7,13 @@ per process, and reused: many viewers polling one widget cost one render per
 change, not one each.
 """
 
-from collections import OrderedDict
 from collections.abc import Hashable
 
 from django.template.loader import get_template
 from django.utils.safestring import SafeString
 
 from widgets.frames import WidgetFrame
+from widgets.memo import LruMemo
 
 FRAGMENT_TEMPLATE = "widgets/frame.html#widget"
 
@@ -28,8 +28,7 @@ class FragmentMemo:
     """A bounded, least-recently-used store of rendered fragments."""
 
     def __init__(self, max_entries: int = 1000) -> None:
-        self.max_entries = max_entries
-        self._fragments: OrderedDict[Hashable, SafeString] = OrderedDict()
+        self._fragments: LruMemo[Hashable, SafeString] = LruMemo(max_entries)
 
     @staticmethod
     def key(frame: WidgetFrame) -> Hashable | None:
@@ -42,14 +41,7 @@ class FragmentMemo:
         key = self.key(frame)
         if key is None:
             return render_fragment(frame)
-        html = self._fragments.get(key)
-        if html is None:
-            html = self._fragments[key] = render_fragment(frame)
-            if len(self._fragments) > self.max_entries:
-                self._fragments.popitem(last=False)
-        else:
-            self._fragments.move_to_end(key)
-        return html
+        return self._fragments.get_or_make(key, lambda: render_fragment(frame))
 
     def reset(self) -> None:
         self._fragments.clear()

@@ -1,14 +1,13 @@
 """The widget endpoint: one widget as an HTMX fragment, or as a minimal page."""
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 from django.http import HttpResponse
 from django.shortcuts import render
 
 from widgets.base import Widget
-from widgets.cache import get_or_load
+from widgets.cache import CachedResult, get_or_load
 from widgets.fragments import fragment_memo, render_fragment
 from widgets.frames import ParamError, WidgetFrame, widget_url
 from widgets.params import widget_query
@@ -35,26 +34,42 @@ async def frame_for(
     return await load_frame(widget, form.cleaned_data, url=url), 200
 
 
-async def load_frame(widget: Widget, params: Mapping[str, Any], *, url: str | None = None) -> WidgetFrame:
+async def load_frame(
+    widget: Widget, params: Mapping[str, Any], *, url: str | None = None, key: str | None = None
+) -> WidgetFrame:
     """Get the widget's data through the cache (loading it when needed) and describe it as a frame.
 
     The frame refreshes from ``url``: by default the widget endpoint with ``params``;
-    an embed page gives its own URL, so its widget polls the embed URL.
+    an embed page gives its own URL, so its widget polls the embed URL. ``key``
+    is the cache key, for a caller that keeps it.
     """
-    result = await get_or_load(widget, params)
-    frame = WidgetFrame(
+    result = await get_or_load(widget, params, key=key)
+    return result_frame(widget, result, url or widget_url(widget.name, params))
+
+
+def result_frame(widget: Widget, result: CachedResult, url: str) -> WidgetFrame:
+    """The frame of a widget whose cache lookup or load gave ``result``."""
+    if result.value is None:
+        return WidgetFrame(
+            widget.name,
+            widget.title,
+            result.state,
+            url,
+            refresh_seconds=widget.refresh_seconds,
+            source_errors=result.errors,
+            loaded_at=result.loaded_at,
+        )
+    return WidgetFrame(
         widget.name,
         widget.title,
         result.state,
-        url or widget_url(widget.name, params),
+        url,
         refresh_seconds=widget.refresh_seconds,
+        body_template=widget.ready_template,
+        body=result.value,
         source_errors=result.errors,
         loaded_at=result.loaded_at,
-    )
-    if result.value is None:
-        return frame
-    return replace(
-        frame, body_template=widget.ready_template, body=result.value, age_seconds=int(result.age_seconds)
+        age_seconds=int(result.age_seconds),
     )
 
 
