@@ -15,7 +15,8 @@ import redis
 
 from tests.conftest import REDIS_TEST_URL
 from widgets.builtin.kpi import Kpi, KpiWidget
-from widgets.cache import CacheEntry, LoadFailure, cache_key, get_or_load, widget_cache
+from widgets.cache import CacheEntry, LoadFailure, WidgetCache, cache_key, get_or_load, widget_cache
+from widgets.conf import widget_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -116,6 +117,39 @@ async def test_concurrent_requests_with_redis_share_one_load_and_release_the_loc
     await requests
     assert widget.loads == 1
     assert await redis_db.exists(f"{cache_key(widget, {})}:lock") == 0
+
+
+async def test_a_burst_for_one_key_reads_redis_once_and_opens_few_connections(redis_db, monkeypatch):
+    widget = GatedWidget()
+    reads = []
+    read_redis = WidgetCache._read_redis
+
+    async def counting_read(self, client, key, now):
+        reads.append(key)
+        return await read_redis(self, client, key, now)
+
+    monkeypatch.setattr(WidgetCache, "_read_redis", counting_read)
+    first = asyncio.gather(*(get_or_load(widget, {}) for _ in range(200)))
+    await widget.started.wait()
+    # Requests that come while the load is in flight wait for it without asking Redis.
+    later = asyncio.gather(*(get_or_load(widget, {}) for _ in range(200)))
+    await asyncio.sleep(0.05)
+    widget.gate.set()
+    results = [*await first, *await later]
+
+    assert widget.loads == 1
+    assert {result.state for result in results} == {"ready"}
+    # One read for the burst, one by the lock holder before it loads.
+    assert len(reads) == 2
+    clients = await redis_db.client_list()
+    assert len(clients) <= widget_settings.REDIS_MAX_CONNECTIONS + 1  # + the test's own
+
+
+async def test_the_redis_pool_is_bounded_by_the_setting(redis_db, settings):
+    settings.WIDGETS_REDIS_MAX_CONNECTIONS = 3
+    client = await widget_cache.redis.client(time.time())
+    assert client is not None
+    assert client.connection_pool.max_connections == 3
 
 
 # Across processes, through the Redis lock

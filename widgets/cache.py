@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from asgiref.sync import ThreadSensitiveContext
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.commands.core import AsyncScript
@@ -195,10 +195,17 @@ class RedisLink:
             if self._loop is loop:
                 await self.aclose()
             timeout = widget_settings.REDIS_TIMEOUT
-            # No retries: a failed command falls back to the in-process store at once.
-            self._client = Redis.from_url(
-                url, socket_connect_timeout=timeout, socket_timeout=timeout, retry=Retry(NoBackoff(), 0)
+            # A bounded pool: a burst of requests waits for a connection rather than opening
+            # one each. No retries: a failed command falls back to the in-process store at once.
+            pool = BlockingConnectionPool.from_url(
+                url,
+                max_connections=widget_settings.REDIS_MAX_CONNECTIONS,
+                timeout=timeout,
+                socket_connect_timeout=timeout,
+                socket_timeout=timeout,
+                retry=Retry(NoBackoff(), 0),
             )
+            self._client = Redis.from_pool(pool)
             self._release_script = self._client.register_script(RELEASE_LOCK)
             self._loop, self._url = loop, url
         return self._client
@@ -243,6 +250,7 @@ class WidgetCache:
         self.clock = clock
         self._slots: OrderedDict[str, _Slot] = OrderedDict()
         self._in_flight: dict[str, _Flight] = {}
+        self._reads: dict[str, asyncio.Future[None]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self.redis = RedisLink()
 
@@ -258,7 +266,11 @@ class WidgetCache:
             return self._result(await self._run_load(widget, params))
         self._bind_loop()
         key = key or cache_key(widget, params)
-        entry, failure = await self._read(key, policy)
+        if self._is_loading(key):
+            # What Redis holds now is what that load is about to bring: read this process only.
+            entry, failure = self._read_local(key, policy)
+        else:
+            entry, failure = await self._read(key, policy)
         now = self.clock()
         if entry is not None and now - entry.stored_at < policy.fresh_seconds:
             return self._result(entry)
@@ -305,6 +317,7 @@ class WidgetCache:
         """Cancel loads in flight, forget every value, close the Redis client (shutdown, tests)."""
         tasks = [flight.task for flight in self._in_flight.values()]
         self._in_flight.clear()
+        self._reads.clear()
         if self._loop is asyncio.get_running_loop():
             for task in tasks:
                 task.cancel()
@@ -332,22 +345,41 @@ class WidgetCache:
         return CachedResult(entry.value, loaded_at, age, is_stale, errors or [])
 
     async def _read(self, key: str, policy: CachePolicy) -> tuple[CacheEntry | None, LoadFailure | None]:
-        """The entry (unless expired) and the failure newer than it, in-process first, then Redis."""
+        """The entry (unless expired) and the failure newer than it, in-process first, then Redis.
+
+        Requests that need the same key from Redis at the same time share one read.
+        """
         slot = self._slot(key)
         now = self.clock()
         if slot.entry is None or now - slot.entry.stored_at >= policy.fresh_seconds:
             client = await self.redis.client(now)
             if client is not None:
-                try:
-                    async with client.pipeline(transaction=False) as pipe:
-                        pipe.get(key)
-                        pipe.get(f"{key}:failure")
-                        raw_entry, raw_failure = await pipe.execute()
-                except REDIS_ERRORS as error:
-                    self.redis.failed(error, now)
-                else:
-                    self.redis.succeeded()
-                    self._adopt(slot, _unpickle(raw_entry, CacheEntry), _unpickle(raw_failure, LoadFailure))
+                reading = self._reads.get(key)
+                if reading is None:
+                    reading = self._reads[key] = asyncio.ensure_future(self._read_redis(client, key, now))
+                    reading.add_done_callback(lambda _: self._reads.pop(key, None))
+                await asyncio.shield(reading)
+        return self._read_local(key, policy)
+
+    async def _read_redis(self, client: Redis, key: str, now: float) -> None:
+        """Bring what Redis holds for ``key`` into this process's slot."""
+        try:
+            async with client.pipeline(transaction=False) as pipe:
+                pipe.get(key)
+                pipe.get(f"{key}:failure")
+                raw_entry, raw_failure = await pipe.execute()
+        except REDIS_ERRORS as error:
+            self.redis.failed(error, now)
+        else:
+            self.redis.succeeded()
+            self._adopt(
+                self._slot(key), _unpickle(raw_entry, CacheEntry), _unpickle(raw_failure, LoadFailure)
+            )
+
+    def _read_local(self, key: str, policy: CachePolicy) -> tuple[CacheEntry | None, LoadFailure | None]:
+        """The entry in this process (unless expired) and the failure newer than it."""
+        slot = self._slot(key)
+        now = self.clock()
         entry = slot.entry
         if entry is not None and now - entry.stored_at >= policy.expiry_seconds:
             entry = slot.entry = None
@@ -409,7 +441,11 @@ class WidgetCache:
         loop = asyncio.get_running_loop()
         if self._loop is not loop:
             # Tasks of another (finished) loop cannot be awaited here.
-            self._loop, self._in_flight = loop, {}
+            self._loop, self._in_flight, self._reads = loop, {}, {}
+
+    def _is_loading(self, key: str) -> bool:
+        flight = self._in_flight.get(key)
+        return flight is not None and not flight.task.cancelling()
 
     def _start_load(
         self, widget: Widget, params: Mapping[str, Any], key: str, policy: CachePolicy, *, is_refresh: bool

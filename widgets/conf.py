@@ -52,6 +52,11 @@ class WidgetSettings:
         return float(getattr(settings, "WIDGETS_REDIS_TIMEOUT", 0.5))
 
     @property
+    def REDIS_MAX_CONNECTIONS(self) -> int:
+        """Connections each process may open to Redis; a request waits for a free one (up to the timeout)."""
+        return int(getattr(settings, "WIDGETS_REDIS_MAX_CONNECTIONS", 20))
+
+    @property
     def CACHE_KEY_PREFIX(self) -> str:
         """Prefix of every cache key, to share one Redis database between projects."""
         return str(getattr(settings, "WIDGETS_CACHE_KEY_PREFIX", "widgets"))
