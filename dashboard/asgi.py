@@ -17,6 +17,7 @@ django.setup(set_prefix=False)
 from django.conf import settings  # noqa: E402
 from django.core.handlers.asgi import ASGIHandler  # noqa: E402
 
+from dashboard.gc_tuning import tune_gc  # noqa: E402
 from dashboard.handler import LeanASGIHandler  # noqa: E402
 from dashboard.static_files import Receive, Scope, Send, StaticFilesApp  # noqa: E402
 from widgets.cache import aclose_cache  # noqa: E402
@@ -32,6 +33,7 @@ async def lifespan(receive: Receive, send: Send) -> None:
         message = await receive()
         if message["type"] == "lifespan.startup":
             get_client()  # built now, not inside the first request's source deadline
+            tune_gc()
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             await aclose_client()

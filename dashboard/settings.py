@@ -93,6 +93,9 @@ ROOT_URLCONF = "dashboard.urls"
 ASGI_APPLICATION = "dashboard.asgi.application"
 # Skip the thread Django's ASGI handler starts per request when a request ran no sync code.
 ASGI_LEAN_HANDLER = env_bool("ASGI_LEAN_HANDLER", True)
+# Garbage collector of each worker, applied at ASGI start-up (dashboard/gc_tuning.py).
+GC_FREEZE = env_bool("GC_FREEZE", True)
+GC_THRESHOLD = os.environ.get("GC_THRESHOLD", "10000,20,100")
 
 TEMPLATES = [
     {
