@@ -1,4 +1,5 @@
 import asyncio
+import builtins
 
 from django.test import override_settings
 
@@ -62,3 +63,32 @@ async def test_client_sends_the_configured_user_agent_and_accepts_json():
 
 async def test_client_follows_redirects():
     assert get_client().follow_redirects
+
+
+async def test_a_request_through_the_shared_client_imports_nothing_that_is_missing(monkeypatch):
+    # httpcore imports sniffio on every request to learn the async library; were it
+    # missing, each request would search sys.path for it again (tens of ms per page).
+    async def answer(reader, writer):
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: application/json\r\n\r\n{}")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    failed = []
+    real_import = builtins.__import__
+
+    def recording_import(name, *args, **kwargs):
+        try:
+            return real_import(name, *args, **kwargs)
+        except ImportError:
+            failed.append(name)
+            raise
+
+    async with server:
+        await get_client().get(f"http://127.0.0.1:{port}/")  # connection set up, modules loaded
+        monkeypatch.setattr(builtins, "__import__", recording_import)
+        response = await get_client().get(f"http://127.0.0.1:{port}/")
+    assert response.status_code == 200
+    assert failed == []
