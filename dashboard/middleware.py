@@ -10,18 +10,20 @@ them for the admin's requests only.
 
 import re
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from asgiref.sync import markcoroutinefunction
+from django.conf import settings
 from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
-from django.http import HttpRequest, HttpResponseBase, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.middleware import clickjacking, common, csp, security
 from django.urls import NoReverseMatch, reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.csp import CSP, build_policy
 from django.utils.functional import cached_property
 
 from dashboard.filters import FiltersForm
@@ -116,7 +118,35 @@ class CommonMiddleware(RunInline, common.CommonMiddleware):  # type: ignore[misc
 
 
 class ContentSecurityPolicyMiddleware(RunInline, csp.ContentSecurityPolicyMiddleware):  # type: ignore[misc]
-    pass
+    """Django's, but a policy without a nonce is built once per configuration, not per response.
+
+    Most responses (widget fragments, embeds) use no nonce, so their header
+    only depends on the configuration; a response whose nonce was used gets
+    Django's per-response policy.
+    """
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if csp.get_nonce(request):
+            return super().process_response(request, response)
+        for header, config in (
+            (CSP.HEADER_ENFORCE, getattr(response, "_csp_config", settings.SECURE_CSP)),
+            (CSP.HEADER_REPORT_ONLY, getattr(response, "_csp_ro_config", settings.SECURE_CSP_REPORT_ONLY)),
+        ):
+            if config and header not in response:
+                response.headers[str(header)] = nonce_free_policy(config)
+        return response
+
+
+_nonce_free_policies: dict[int, tuple[Mapping[str, Any], str]] = {}
+
+
+def nonce_free_policy(config: Mapping[str, Any]) -> str:
+    """The CSP header of ``config`` for a response that used no nonce, built once."""
+    # Keyed by identity, holding the configuration so that its id cannot be reused.
+    cached = _nonce_free_policies.get(id(config))
+    if cached is None or cached[0] is not config:
+        cached = _nonce_free_policies[id(config)] = (config, build_policy(config))
+    return cached[1]
 
 
 class XFrameOptionsMiddleware(RunInline, clickjacking.XFrameOptionsMiddleware):  # type: ignore[misc]

@@ -1,10 +1,11 @@
 import logging
+import re
 
 import httpx
 import pytest
 import respx
 from django.core.handlers.asgi import ASGIHandler
-from django.test import AsyncRequestFactory, override_settings
+from django.test import AsyncClient, AsyncRequestFactory, override_settings
 
 from dashboard.middleware import DashboardMiddleware
 
@@ -126,3 +127,26 @@ async def test_invalid_page_filters_are_left_out_of_metadata():
     request = AsyncRequestFactory().get("/?range=1y&currency=GBP")
     await HtmxMiddleware(DashboardMiddleware(view))(request)
     assert seen["filters"] == {"currency": "GBP"}
+
+
+async def test_a_response_without_a_nonce_gets_the_configured_policy_built_once(settings, monkeypatch):
+    from dashboard import middleware
+
+    builds = []
+    monkeypatch.setattr(
+        middleware, "build_policy", lambda config: builds.append(config) or "default-src 'self'"
+    )
+    settings.SECURE_CSP = {"default-src": ["'self'"]}
+    for _ in range(3):
+        response = await AsyncClient().get("/healthz")
+        assert response["Content-Security-Policy"] == "default-src 'self'"
+    assert len(builds) == 1
+    settings.SECURE_CSP = {"default-src": ["'none'"]}  # another configuration: built again
+    await AsyncClient().get("/healthz")
+    assert len(builds) == 2
+
+
+async def test_a_response_that_used_its_nonce_gets_a_policy_naming_it():
+    response = await AsyncClient().get("/examples/embed/")
+    nonce = re.search(r"'nonce-([^']+)'", response["Content-Security-Policy"]).group(1)
+    assert f'nonce="{nonce}"' in response.content.decode()
