@@ -49,27 +49,18 @@ async def load_frame(
 
 def result_frame(widget: Widget, result: CachedResult, url: str) -> WidgetFrame:
     """The frame of a widget whose cache lookup or load gave ``result``."""
-    if result.value is None:
-        return WidgetFrame(
-            widget.name,
-            widget.title,
-            result.state,
-            url,
-            refresh_seconds=widget.refresh_seconds,
-            source_errors=result.errors,
-            loaded_at=result.loaded_at,
-        )
+    value = result.value
     return WidgetFrame(
         widget.name,
         widget.title,
         result.state,
         url,
         refresh_seconds=widget.refresh_seconds,
-        body_template=widget.ready_template,
-        body=result.value,
+        body_template=None if value is None else widget.ready_template,
+        body={} if value is None else value,
         source_errors=result.errors,
         loaded_at=result.loaded_at,
-        age_seconds=int(result.age_seconds),
+        age_seconds=None if value is None else int(result.age_seconds),
     )
 
 
