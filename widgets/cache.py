@@ -105,6 +105,11 @@ def cache_policy(widget: Widget) -> CachePolicy:
     return CachePolicy(fresh, stale)
 
 
+def is_cached(policy: CachePolicy) -> bool:
+    """Whether values under ``policy`` are cached at all (caching on, and fresh for some time)."""
+    return widget_settings.CACHE_ENABLED and policy.fresh_seconds > 0
+
+
 @dataclass(frozen=True)
 class CacheEntry:
     """A loaded value and when it was loaded (seconds since the epoch, shared by every process)."""
@@ -262,11 +267,11 @@ class WidgetCache:
         ``key`` is ``cache_key(widget, params)``, for a caller that keeps it.
         """
         policy = cache_policy(widget)
-        if not widget_settings.CACHE_ENABLED or policy.fresh_seconds <= 0:
+        if not is_cached(policy):
             return self._result(await self._run_load(widget, params))
         self._bind_loop()
         key = key or cache_key(widget, params)
-        if self._is_loading(key):
+        if self._joinable_flight(key) is not None:
             # What Redis holds now is what that load is about to bring: read this process only.
             entry, failure = self._read_local(key, policy)
         else:
@@ -296,15 +301,15 @@ class WidgetCache:
         whose every widget is fresh here can be rendered in one go.
         """
         policy = cache_policy(widget)
-        if not widget_settings.CACHE_ENABLED or policy.fresh_seconds <= 0:
+        if not is_cached(policy):
             return None
         key = key or cache_key(widget, params)
         slot = self._slots.get(key)
-        entry = slot.entry if slot is not None else None
-        if entry is None or self.clock() - entry.stored_at >= policy.fresh_seconds:
+        fresh = self._fresh(slot.entry if slot is not None else None, policy)
+        if fresh is None:
             return None
         self._slots.move_to_end(key)
-        return self._entry_result(entry)
+        return self._entry_result(fresh)
 
     async def wait_for_loads(self) -> None:
         """Wait until every load in flight, background refreshes included, has finished."""
@@ -443,17 +448,17 @@ class WidgetCache:
             # Tasks of another (finished) loop cannot be awaited here.
             self._loop, self._in_flight, self._reads = loop, {}, {}
 
-    def _is_loading(self, key: str) -> bool:
+    def _joinable_flight(self, key: str) -> _Flight | None:
+        """The load of ``key`` in flight here, unless it is being cancelled (everyone waiting left)."""
         flight = self._in_flight.get(key)
-        return flight is not None and not flight.task.cancelling()
+        return flight if flight is not None and not flight.task.cancelling() else None
 
     def _start_load(
         self, widget: Widget, params: Mapping[str, Any], key: str, policy: CachePolicy, *, is_refresh: bool
     ) -> _Flight:
         """Join the load of ``key`` in flight in this process, or start it."""
-        flight = self._in_flight.get(key)
-        # A load being cancelled (everyone waiting for it left) cannot be joined: start another.
-        if flight is None or flight.task.cancelling():
+        flight = self._joinable_flight(key)
+        if flight is None:
             # A refresh outlives the request that started it: give it a context of its own.
             context = contextvars.Context() if is_refresh else None
             load = self._load_in_flight(widget, params, key, policy, in_own_context=is_refresh)
