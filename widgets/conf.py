@@ -36,6 +36,11 @@ class WidgetSettings:
         return int(getattr(settings, "WIDGETS_ORM_THREADS", 8))
 
     @property
+    def ORM_SEND_FIRST_WAIT(self) -> float:
+        """Seconds an ORM source waits for upstream requests being prepared to be sent (0: no wait)."""
+        return float(getattr(settings, "WIDGETS_ORM_SEND_FIRST_WAIT", 0.02))
+
+    @property
     def CACHE_ENABLED(self) -> bool:
         """Cache what widgets load (``widgets.cache``); off, every request loads."""
         return bool(getattr(settings, "WIDGETS_CACHE_ENABLED", True))

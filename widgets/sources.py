@@ -20,6 +20,7 @@ from django.db import DatabaseError
 from widgets.conf import widget_settings
 from widgets.http import get_client
 from widgets.orm_threads import orm_threads
+from widgets.send_first import is_sent_event, pending_sends
 from widgets.shapes import Shape, ShapeError
 from widgets.timing import SourceTiming, record_timing
 
@@ -125,7 +126,13 @@ async def gather_sources(*sources: Source[Any]) -> dict[str, Any]:
 
 async def fetch_json(url: str, *, params: Mapping[str, str] | None = None, shape: Shape | None = None) -> Any:
     """GET ``url`` with the shared client and return its JSON, checked against ``shape``."""
-    response = await get_client().get(url, params=params)
+    with pending_sends.sending() as sent:
+
+        async def trace(event_name: str, info: Mapping[str, Any]) -> None:
+            if is_sent_event(event_name):
+                sent()
+
+        response = await get_client().get(url, params=params, extensions={"trace": trace})
     if response.status_code >= 400:
         raise UpstreamError(f"upstream answered HTTP {response.status_code}")
     try:
@@ -153,6 +160,12 @@ def orm[T](name: str, load: Callable[[], Awaitable[T]], *, deadline: float | Non
     """A source backed by async ORM calls (``aaggregate``, ``acount``, ``async for`` ...).
 
     It runs on a thread of its own (see ``widgets.orm_threads``), so the ORM
-    sources of different widgets in one response run in parallel.
+    sources of different widgets in one response run in parallel, once the
+    upstream requests being prepared are on the wire (see ``widgets.send_first``).
     """
-    return Source(name, lambda: orm_threads().run(load), deadline)
+    return Source(name, lambda: run_orm(load), deadline)
+
+
+async def run_orm[T](load: Callable[[], Awaitable[T]]) -> T:
+    await pending_sends.wait_until_sent(widget_settings.ORM_SEND_FIRST_WAIT)
+    return await orm_threads().run(load)
