@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import redis
+from redis.asyncio.client import Pipeline, Redis
 
 from tests.conftest import REDIS_TEST_URL
 from widgets.builtin.kpi import Kpi, KpiWidget
@@ -115,6 +116,7 @@ async def test_concurrent_requests_with_redis_share_one_load_and_release_the_loc
     assert await redis_db.exists(f"{cache_key(widget, {})}:lock") == 1
     widget.gate.set()
     await requests
+    await widget_cache.wait_for_loads()  # the value is published, and the lock released, in the background
     assert widget.loads == 1
     assert await redis_db.exists(f"{cache_key(widget, {})}:lock") == 0
 
@@ -139,10 +141,72 @@ async def test_a_burst_for_one_key_reads_redis_once_and_opens_few_connections(re
 
     assert widget.loads == 1
     assert {result.state for result in results} == {"ready"}
-    # One read for the burst, one by the lock holder before it loads.
-    assert len(reads) == 2
+    # One read for the burst; the lock holder reads again in the round trip that takes the lock.
+    assert len(reads) == 1
     clients = await redis_db.client_list()
     assert len(clients) <= widget_settings.REDIS_MAX_CONNECTIONS + 1  # + the test's own
+
+
+async def test_a_cold_load_makes_two_redis_round_trips_before_it_starts_and_one_after(redis_db, monkeypatch):
+    round_trips = []
+    execute_command, execute_pipeline = Redis.execute_command, Pipeline.execute
+
+    async def counted_command(self, *args, **options):
+        round_trips.append(args[0])
+        return await execute_command(self, *args, **options)
+
+    async def counted_pipeline(self, *args, **options):
+        round_trips.append("pipeline")
+        return await execute_pipeline(self, *args, **options)
+
+    monkeypatch.setattr(Redis, "execute_command", counted_command)
+    monkeypatch.setattr(Pipeline, "execute", counted_pipeline)
+    widget = GatedWidget()
+    request = asyncio.create_task(get_or_load(widget, {}))
+    await widget.started.wait()
+    before_load = len(round_trips)
+    widget.gate.set()
+    await request
+    await widget_cache.wait_for_loads()
+
+    # Read; take the lock and read again. Then store and release the lock.
+    assert (before_load, len(round_trips) - before_load) == (2, 1)
+    key = cache_key(widget, {})
+    assert (await redis_db.exists(key), await redis_db.exists(f"{key}:lock")) == (1, 0)
+
+
+async def test_requests_are_answered_before_the_value_is_published_to_redis(redis_db, monkeypatch):
+    may_publish = asyncio.Event()
+    publish = WidgetCache._publish
+
+    async def held_back_publish(self, *args):
+        await may_publish.wait()
+        return await publish(self, *args)
+
+    monkeypatch.setattr(WidgetCache, "_publish", held_back_publish)
+    widget = GatedWidget()
+    widget.gate.set()
+    key = cache_key(widget, {})
+
+    result = await get_or_load(widget, {})
+    assert result.state == "ready"
+    # Other processes find the lock still taken, so they wait for the value rather than load.
+    assert (await redis_db.exists(key), await redis_db.exists(f"{key}:lock")) == (0, 1)
+
+    may_publish.set()
+    await widget_cache.wait_for_loads()
+    assert (await redis_db.exists(key), await redis_db.exists(f"{key}:lock")) == (1, 0)
+
+
+async def test_a_load_cancelled_because_everyone_left_releases_its_lock(redis_db):
+    widget = GatedWidget()
+    request = asyncio.create_task(get_or_load(widget, {}))
+    await widget.started.wait()
+    request.cancel()
+    await asyncio.gather(request, return_exceptions=True)
+    await widget_cache.wait_for_loads()
+    assert widget.cancelled == 1
+    assert await redis_db.exists(f"{cache_key(widget, {})}:lock") == 0
 
 
 async def test_the_redis_pool_is_bounded_by_the_setting(redis_db, settings):

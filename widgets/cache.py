@@ -12,7 +12,9 @@ Values live in an in-process LRU store, read without leaving the event loop
 (no thread hop on a hit). With ``WIDGETS_REDIS_URL`` they are also shared
 through Redis (``redis.asyncio``, pickled, expiring after fresh + stale
 seconds), and concurrent loads of one key share one load across processes
-through a Redis lock. Within a process, concurrent loads of one key share one
+through a Redis lock: taken in the same round trip as a second read, released
+in the same round trip as the store, which runs after the process's own
+requests have their answer. Within a process, concurrent loads of one key share one
 task. When Redis fails the cache logs it (at most once a minute), carries on
 in-process, and tries Redis again after a short cool-down.
 """
@@ -256,6 +258,7 @@ class WidgetCache:
         self._slots: OrderedDict[str, _Slot] = OrderedDict()
         self._in_flight: dict[str, _Flight] = {}
         self._reads: dict[str, asyncio.Future[None]] = {}
+        self._publishing: set[asyncio.Task[None]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self.redis = RedisLink()
 
@@ -312,10 +315,12 @@ class WidgetCache:
         return self._entry_result(fresh)
 
     async def wait_for_loads(self) -> None:
-        """Wait until every load in flight, background refreshes included, has finished."""
-        while self._in_flight:
+        """Wait until every load in flight, background refreshes included, has finished and been stored."""
+        while self._in_flight or self._publishing:
             await asyncio.gather(
-                *(flight.task for flight in self._in_flight.values()), return_exceptions=True
+                *(flight.task for flight in self._in_flight.values()),
+                *self._publishing,
+                return_exceptions=True,
             )
 
     async def aclose(self) -> None:
@@ -327,6 +332,9 @@ class WidgetCache:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            # What was loaded is stored before the client closes.
+            await asyncio.gather(*self._publishing, return_exceptions=True)
+        self._publishing.clear()
         self._slots.clear()
         await self.redis.aclose()
         self.redis.reset()
@@ -414,31 +422,46 @@ class WidgetCache:
     def _fresh(self, entry: CacheEntry | None, policy: CachePolicy) -> CacheEntry | None:
         return entry if entry is not None and self.clock() - entry.stored_at < policy.fresh_seconds else None
 
-    async def _store(self, client: Redis | None, key: str, outcome: Outcome, policy: CachePolicy) -> None:
+    def _store_local(self, key: str, outcome: Outcome) -> None:
         slot = self._slot(key)
         if isinstance(outcome, CacheEntry):
             slot.entry, slot.failure = outcome, None
         else:
             slot.failure = outcome
-        if client is None:
-            return
+
+    async def _publish(
+        self, client: Redis, key: str, outcome: Outcome, policy: CachePolicy, lock: tuple[str, str] | None
+    ) -> None:
+        """Store ``outcome`` in Redis and release ``lock`` (key, token), in one round trip."""
         try:
             data = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as error:
             logger.warning("Widget cache: %s cannot be pickled (%s); cached in this process only", key, error)
-            return
+            data = None
         expiry_ms = max(1, round(policy.expiry_seconds * 1000))
         try:
             async with client.pipeline(transaction=False) as pipe:
-                if isinstance(outcome, CacheEntry):
+                if data is not None and isinstance(outcome, CacheEntry):
                     pipe.set(key, data, px=expiry_ms)
                     pipe.delete(f"{key}:failure")
-                else:
+                elif data is not None:
                     error_ms = round(widget_settings.CACHE_ERROR_SECONDS * 1000)
                     pipe.set(f"{key}:failure", data, px=max(expiry_ms, error_ms, 1))
+                if lock is not None:
+                    # After the value, in the same round trip: whoever sees the lock gone finds the value.
+                    pipe.eval(RELEASE_LOCK, 1, *lock)
                 await pipe.execute()
         except REDIS_ERRORS as error:
+            # A lock not released expires on its own.
             self.redis.failed(error, self.clock())
+
+    def _publish_later(
+        self, client: Redis, key: str, outcome: Outcome, policy: CachePolicy, lock: tuple[str, str] | None
+    ) -> None:
+        """``_publish`` in the background: the requests waiting here are answered first."""
+        task = asyncio.create_task(self._publish(client, key, outcome, policy, lock))
+        self._publishing.add(task)
+        task.add_done_callback(self._publishing.discard)
 
     # Loading
 
@@ -446,7 +469,7 @@ class WidgetCache:
         loop = asyncio.get_running_loop()
         if self._loop is not loop:
             # Tasks of another (finished) loop cannot be awaited here.
-            self._loop, self._in_flight, self._reads = loop, {}, {}
+            self._loop, self._in_flight, self._reads, self._publishing = loop, {}, {}, set()
 
     def _joinable_flight(self, key: str) -> _Flight | None:
         """The load of ``key`` in flight here, unless it is being cancelled (everyone waiting left)."""
@@ -508,30 +531,38 @@ class WidgetCache:
         if client is None:
             return await self._load_and_store(None, widget, params, key, policy)
         lock_key = f"{key}:lock"
-        lock_ms = max(1, round(widget_settings.CACHE_LOCK_SECONDS * 1000))
         for _ in range(LOCK_ATTEMPTS):
             token = secrets.token_hex(16)
             try:
-                is_holder = await client.set(lock_key, token, nx=True, px=lock_ms)
+                is_holder = await self._lock_and_read(client, key, lock_key, token)
             except REDIS_ERRORS as error:
                 self.redis.failed(error, self.clock())
                 return await self._load_and_store(None, widget, params, key, policy)
             if is_holder:
-                try:
-                    # Another process may have stored it between our read and the lock.
-                    entry, _ = await self._read(key, policy)
-                    fresh = self._fresh(entry, policy)
-                    if fresh is not None:
-                        return fresh
-                    return await self._load_and_store(client, widget, params, key, policy)
-                finally:
+                # Another process may have stored it between our first read and the lock.
+                fresh = self._fresh(self._slot(key).entry, policy)
+                if fresh is not None:
                     await self._release(lock_key, token)
+                    return fresh
+                return await self._load_and_store(client, widget, params, key, policy, lock=(lock_key, token))
             outcome = await self._wait_for_holder(client, key, lock_key, policy)
             if outcome is not None:
                 return outcome
             if await self.redis.client(self.clock()) is None:
                 break
         return await self._load_and_store(await self.redis.client(self.clock()), widget, params, key, policy)
+
+    async def _lock_and_read(self, client: Redis, key: str, lock_key: str, token: str) -> bool:
+        """Try to take the lock and read the key again, in one round trip; whether we hold the lock."""
+        lock_ms = max(1, round(widget_settings.CACHE_LOCK_SECONDS * 1000))
+        async with client.pipeline(transaction=False) as pipe:
+            pipe.set(lock_key, token, nx=True, px=lock_ms)
+            pipe.get(key)
+            pipe.get(f"{key}:failure")
+            is_holder, raw_entry, raw_failure = await pipe.execute()
+        self.redis.succeeded()
+        self._adopt(self._slot(key), _unpickle(raw_entry, CacheEntry), _unpickle(raw_failure, LoadFailure))
+        return bool(is_holder)
 
     async def _wait_for_holder(
         self, client: Redis, key: str, lock_key: str, policy: CachePolicy
@@ -571,10 +602,25 @@ class WidgetCache:
             self.redis.failed(error, self.clock())
 
     async def _load_and_store(
-        self, client: Redis | None, widget: Widget, params: Mapping[str, Any], key: str, policy: CachePolicy
+        self,
+        client: Redis | None,
+        widget: Widget,
+        params: Mapping[str, Any],
+        key: str,
+        policy: CachePolicy,
+        *,
+        lock: tuple[str, str] | None = None,
     ) -> Outcome:
-        outcome = await self._run_load(widget, params)
-        await self._store(client, key, outcome, policy)
+        """Load, keep the outcome here, and publish it to Redis (releasing ``lock``) in the background."""
+        try:
+            outcome = await self._run_load(widget, params)
+        except BaseException:
+            if client is not None and lock is not None:
+                await asyncio.shield(self._release(*lock))
+            raise
+        self._store_local(key, outcome)
+        if client is not None:
+            self._publish_later(client, key, outcome, policy, lock)
         return outcome
 
     async def _run_load(self, widget: Widget, params: Mapping[str, Any]) -> Outcome:
