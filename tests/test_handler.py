@@ -6,7 +6,7 @@ import respx
 from django.core import signals
 from django.core.handlers.asgi import ASGIHandler
 from django.db import connections
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.urls import path
 
 from dashboard import views
@@ -76,14 +76,76 @@ async def test_unknown_sync_receiver_gets_the_stock_thread(thread_hops):
     def audit_receiver(sender, **kwargs):
         calls.append(sender)
 
+    handler = LeanASGIHandler()
+    await get(handler, "/hello")  # decided, for Django's own receivers: nothing to send
     signals.request_finished.connect(audit_receiver)
     try:
-        response = await get(LeanASGIHandler(), "/hello")
+        response = await get(handler, "/hello")
     finally:
         signals.request_finished.disconnect(audit_receiver)
     assert response.status_code == 200
     assert calls == [LeanASGIHandler]
     assert "HttpResponseBase.close" in thread_hops
+
+
+async def test_djangos_own_receivers_are_not_dispatched_when_no_sync_code_ran(monkeypatch):
+    sent = []
+    for signal in (signals.request_started, signals.request_finished):
+        monkeypatch.setattr(signal, "send", lambda *args, **kwargs: sent.append(kwargs["sender"]))
+        monkeypatch.setattr(signal, "asend", lambda *args, **kwargs: sent.append(kwargs["sender"]))
+    response = await get(LeanASGIHandler(), "/hello")
+    assert response.status_code == 200
+    assert sent == []
+
+
+class ReportRows:
+    """Streamed content with a ``close()``, which Django calls when it closes the response."""
+
+    def __init__(self) -> None:
+        self.closed = False
+
+    def __aiter__(self):
+        return self._rows()
+
+    async def _rows(self):
+        yield b"day,orders\n"
+
+    def close(self) -> None:
+        self.closed = True
+
+
+async def test_the_response_is_still_closed_without_the_signal():
+    rows = ReportRows()
+
+    async def report(request):
+        return StreamingHttpResponse(rows, content_type="text/csv")
+
+    urlpatterns.append(path("report", report))
+    try:
+        response = await get(LeanASGIHandler(), "/report")
+    finally:
+        urlpatterns.pop()
+    assert response.text == "day,orders\n"
+    assert rows.closed
+
+
+async def test_a_response_with_a_close_of_its_own_has_it_called():
+    closed = []
+
+    class AuditedResponse(HttpResponse):
+        def close(self):
+            closed.append(self.status_code)
+            super().close()
+
+    async def audited(request):
+        return AuditedResponse("ok")
+
+    urlpatterns.append(path("audited", audited))
+    try:
+        await get(LeanASGIHandler(), "/audited")
+    finally:
+        urlpatterns.pop()
+    assert closed == [200]
 
 
 async def test_async_receivers_of_request_finished_still_fire():
