@@ -16,21 +16,24 @@ async def test_wait_returns_at_once_when_no_request_is_pending():
         await sends.wait_until_sent(at_most=10)
 
 
+SENT = "http11.receive_response_headers.started"
+
+
 async def test_wait_returns_when_the_last_pending_request_is_sent():
     sends = PendingSends()
-    with sends.sending() as first_sent, sends.sending() as second_sent:
+    with sends.sending() as first, sends.sending() as second:
         waiting = asyncio.ensure_future(sends.wait_until_sent(at_most=10))
         await asyncio.sleep(0.01)
-        first_sent()
+        await first(SENT, {})
         await asyncio.sleep(0.01)
         assert not waiting.done()
-        second_sent()
+        await second(SENT, {})
         async with asyncio.timeout(0.5):
             await waiting
         assert sends.count == 0
 
 
-async def test_wait_gives_up_after_its_timeout():
+async def test_wait_gives_up_after_its_limit():
     sends = PendingSends()
     with sends.sending():
         started = time.perf_counter()
@@ -47,12 +50,22 @@ async def test_a_request_that_fails_before_it_is_sent_stops_counting():
     assert sends.count == 0
 
 
-async def test_calling_sent_twice_counts_once():
+async def test_a_request_waiting_on_the_network_does_not_count():
     sends = PendingSends()
-    with sends.sending() as sent, sends.sending():
-        sent()
-        sent()
+    with sends.sending() as trace:
+        await trace("connection.connect_tcp.started", {})
+        assert sends.count == 0
+        await trace("connection.connect_tcp.complete", {})
         assert sends.count == 1
+        await trace("connection.start_tls.started", {})
+        assert sends.count == 0
+        await trace("connection.start_tls.failed", {})
+        assert sends.count == 1
+        await trace(SENT, {})
+        await trace(SENT, {})
+        await trace("connection.connect_tcp.complete", {})  # a sent request never counts again
+        assert sends.count == 0
+    assert sends.count == 0
 
 
 class SlowUpstream:

@@ -38,7 +38,7 @@ class WidgetSettings:
     @property
     def ORM_SEND_FIRST_WAIT(self) -> float:
         """Seconds an ORM source waits for upstream requests being prepared to be sent (0: no wait)."""
-        return float(getattr(settings, "WIDGETS_ORM_SEND_FIRST_WAIT", 0.02))
+        return float(getattr(settings, "WIDGETS_ORM_SEND_FIRST_WAIT", 0.1))
 
     @property
     def CACHE_ENABLED(self) -> bool:

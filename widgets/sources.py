@@ -20,7 +20,7 @@ from django.db import DatabaseError
 from widgets.conf import widget_settings
 from widgets.http import get_client
 from widgets.orm_threads import orm_threads
-from widgets.send_first import is_sent_event, pending_sends
+from widgets.send_first import pending_sends
 from widgets.shapes import Shape, ShapeError
 from widgets.timing import SourceTiming, record_timing
 
@@ -126,12 +126,7 @@ async def gather_sources(*sources: Source[Any]) -> dict[str, Any]:
 
 async def fetch_json(url: str, *, params: Mapping[str, str] | None = None, shape: Shape | None = None) -> Any:
     """GET ``url`` with the shared client and return its JSON, checked against ``shape``."""
-    with pending_sends.sending() as sent:
-
-        async def trace(event_name: str, info: Mapping[str, Any]) -> None:
-            if is_sent_event(event_name):
-                sent()
-
+    with pending_sends.sending() as trace:
         response = await get_client().get(url, params=params, extensions={"trace": trace})
     if response.status_code >= 400:
         raise UpstreamError(f"upstream answered HTTP {response.status_code}")
