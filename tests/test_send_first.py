@@ -6,7 +6,9 @@ import time
 import pytest
 from asgiref.sync import sync_to_async
 
-from widgets.send_first import PendingSends, pending_sends
+from widgets.builtin.kpi import Kpi, KpiWidget
+from widgets.cache import get_or_load
+from widgets.send_first import PendingSends, load_prepared, pending_sends
 from widgets.sources import fetch_json, gather_sources, http_json, orm
 
 
@@ -50,21 +52,24 @@ async def test_a_request_that_fails_before_it_is_sent_stops_counting():
     assert sends.count == 0
 
 
-async def test_a_request_waiting_on_the_network_does_not_count():
+async def test_a_request_stops_counting_once_when_it_is_written():
     sends = PendingSends()
-    with sends.sending() as trace:
+    with sends.sending() as trace, sends.sending():
         await trace("connection.connect_tcp.started", {})
-        assert sends.count == 0
-        await trace("connection.connect_tcp.complete", {})
-        assert sends.count == 1
-        await trace("connection.start_tls.started", {})
-        assert sends.count == 0
-        await trace("connection.start_tls.failed", {})
-        assert sends.count == 1
+        assert sends.count == 2  # still to be written
         await trace(SENT, {})
         await trace(SENT, {})
-        await trace("connection.connect_tcp.complete", {})  # a sent request never counts again
+        assert sends.count == 1
+    assert sends.count == 0
+
+
+async def test_a_load_counts_until_its_sources_have_started():
+    sends = PendingSends()
+    with sends.loading():
+        assert sends.count == 1
+        load_prepared()
         assert sends.count == 0
+        load_prepared()
     assert sends.count == 0
 
 
@@ -130,3 +135,52 @@ async def test_orm_source_starts_its_thread_once_the_widgets_request_is_sent(slo
     )
     assert values["orders"] == 0
     assert values["fx"] == {"rate": 1.08}
+
+
+class FetchesWhenLetGo(KpiWidget):
+    """A cached widget whose load takes a while (``go``) before its HTTP source starts."""
+
+    name = "fetches-when-let-go"
+    title = "Fetches when let go"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.go = asyncio.Event()
+
+    async def load(self, params):
+        await self.go.wait()
+        values = await gather_sources(http_json("fx", self.url))
+        return {"kpis": [Kpi("Rate", str(values["fx"]["rate"]))]}
+
+
+class NotesWhetherTheOtherWasLetGo(KpiWidget):
+    """A cached widget with one ORM source, which notes whether ``other`` could start its sources yet."""
+
+    name = "notes-whether-the-other-was-let-go"
+    title = "Notes"
+
+    def __init__(self, other: FetchesWhenLetGo) -> None:
+        self.other = other
+
+    async def load(self, params):
+        async def query() -> bool:
+            return await sync_to_async(self.other.go.is_set)()
+
+        values = await gather_sources(orm("orders", query))
+        return {"kpis": [Kpi("Other let go", str(values["orders"]))]}
+
+
+@pytest.mark.usefixtures("in_process")
+async def test_orm_source_waits_for_another_widgets_load_that_has_not_started_its_sources(
+    slow_upstream, settings
+):
+    # As on a page: widget loads start together, and reach their sources at different moments.
+    settings.WIDGETS_ORM_SEND_FIRST_WAIT = 5.0
+    fetching = FetchesWhenLetGo(slow_upstream.url)
+    noting = NotesWhetherTheOtherWasLetGo(fetching)
+    loads = asyncio.gather(get_or_load(fetching, {}), get_or_load(noting, {}))
+    await asyncio.sleep(0.05)
+    fetching.go.set()
+    fetched, noted = await loads
+    assert fetched.state == noted.state == "ready"
+    assert noted.value["kpis"][0].value == "True"

@@ -42,6 +42,7 @@ from redis.exceptions import RedisError
 
 from widgets.base import Widget
 from widgets.conf import widget_settings
+from widgets.send_first import load_prepared, pending_sends
 from widgets.sources import SourceError, SourcesFailed
 
 logger = logging.getLogger(__name__)
@@ -511,10 +512,11 @@ class WidgetCache:
         in_own_context: bool,
     ) -> Outcome:
         try:
-            if in_own_context:
-                async with ThreadSensitiveContext():
-                    return await self._load_shared(widget, params, key, policy)
-            return await self._load_shared(widget, params, key, policy)
+            with pending_sends.loading():  # its upstream requests go out before ORM threads start
+                if in_own_context:
+                    async with ThreadSensitiveContext():
+                        return await self._load_shared(widget, params, key, policy)
+                return await self._load_shared(widget, params, key, policy)
         except Exception:
             logger.exception("Widget cache: loading %s failed", key)
             return LoadFailure.of([SourceError(widget.name, "internal error while loading")], self.clock())
@@ -545,6 +547,7 @@ class WidgetCache:
                     await self._release(lock_key, token)
                     return fresh
                 return await self._load_and_store(client, widget, params, key, policy, lock=(lock_key, token))
+            load_prepared()  # another process loads: nothing to send from here soon
             outcome = await self._wait_for_holder(client, key, lock_key, policy)
             if outcome is not None:
                 return outcome

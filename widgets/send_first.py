@@ -8,31 +8,34 @@ ORM source, starting the threads first held the last upstream request back by
 25-40 ms (bench S1), more when the machine is busy. So ``fetch_json`` counts
 each request while the event loop prepares it, and an ORM source waits until
 none is being prepared, for at most ``WIDGETS_ORM_SEND_FIRST_WAIT`` seconds:
-ORM work is not starved under a steady stream of requests. A request waiting
-on the network (connecting, TLS handshake, a retry's pause) does not count.
+ORM work is not starved under a steady stream of requests.
+
+A widget's requests are counted from the start of its cached load
+(``loading()``, used by ``widgets.cache``), not only once its sources run: a
+page starts a dozen loads whose Redis round trips end at slightly different
+moments, and counting each request only from its own start let the count touch
+zero between two widgets, so ORM threads started among the sends. The load
+stops counting once its sources have taken their first step
+(``load_prepared()``, called by ``settle_sources``) or when it waits for
+another process's load instead.
+
+A request still connecting counts too. Not counting it let ORM threads start
+while the loop connected twelve fresh connections on loopback, where a connect
+takes one loop iteration, and the sends that followed competed with them for
+the GIL (S1 got about 30 ms slower). Against a slow remote host, ORM sources
+wait out its connect, up to the limit.
 """
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 Trace = Callable[[str, Mapping[str, Any]], Awaitable[None]]
 
+# The request is written: HTTP/1.1 and HTTP/2 connections both trace this next.
 SENT = ".receive_response_headers.started"
-NETWORK_WAIT_STARTED = frozenset(
-    {"connection.connect_tcp.started", "connection.start_tls.started", "connection.retry.started"}
-)
-NETWORK_WAIT_ENDED = frozenset(
-    {
-        "connection.connect_tcp.complete",
-        "connection.connect_tcp.failed",
-        "connection.start_tls.complete",
-        "connection.start_tls.failed",
-        "connection.retry.complete",
-        "connection.retry.failed",
-    }
-)
 
 
 class PendingSends:
@@ -45,12 +48,22 @@ class PendingSends:
     @contextmanager
     def sending(self) -> Iterator[Trace]:
         """Count one request while it is prepared; yields the httpcore ``trace`` callback that tells."""
-        request = _PendingRequest(self)
-        request.resume()
+        request = _Pending(self)
         try:
             yield request.trace
         finally:
             request.done()
+
+    @contextmanager
+    def loading(self) -> Iterator[None]:
+        """Count the load running in this block until ``load_prepared()`` (or the block's end)."""
+        load = _Pending(self)
+        token = _current_load.set(load)
+        try:
+            yield
+        finally:
+            _current_load.reset(token)
+            load.done()
 
     async def wait_until_sent(self, at_most: float) -> None:
         """Return once no request is being prepared, or after ``at_most`` seconds."""
@@ -79,35 +92,30 @@ class PendingSends:
                     waiter.set_result(None)
 
 
-class _PendingRequest:
-    """One request's part of the count, following httpcore's trace events."""
+class _Pending:
+    """One request's or load's part of the count; a request's ends when httpcore traces it written."""
 
     def __init__(self, sends: PendingSends) -> None:
         self.sends = sends
-        self.is_counted = False
-        self.is_finished = False
+        self.is_counted = True
+        sends._increment()
 
-    def resume(self) -> None:
-        if not self.is_counted and not self.is_finished:
-            self.is_counted = True
-            self.sends._increment()
-
-    def pause(self) -> None:
+    def done(self) -> None:
         if self.is_counted:
             self.is_counted = False
             self.sends._decrement()
 
-    def done(self) -> None:
-        self.is_finished = True
-        self.pause()
-
     async def trace(self, event_name: str, info: Mapping[str, Any]) -> None:
         if event_name.endswith(SENT):
             self.done()
-        elif event_name in NETWORK_WAIT_STARTED:
-            self.pause()
-        elif event_name in NETWORK_WAIT_ENDED:
-            self.resume()
 
 
 pending_sends = PendingSends()
+_current_load: ContextVar[_Pending | None] = ContextVar("widgets_send_first_load", default=None)
+
+
+def load_prepared() -> None:
+    """The current load's own requests count from now on (or it will not send any soon)."""
+    load = _current_load.get()
+    if load is not None:
+        load.done()

@@ -20,7 +20,7 @@ from django.db import DatabaseError
 from widgets.conf import widget_settings
 from widgets.http import get_client
 from widgets.orm_threads import orm_threads
-from widgets.send_first import pending_sends
+from widgets.send_first import load_prepared, pending_sends
 from widgets.shapes import Shape, ShapeError
 from widgets.timing import SourceTiming, record_timing
 
@@ -111,7 +111,14 @@ async def settle_sources(*sources: Source[Any]) -> dict[str, SourceResult]:
     names = [source.name for source in sources]
     if len(set(names)) != len(names):
         raise ValueError(f"source names must be unique, got {names}")
-    results = await asyncio.gather(*(run_source(source) for source in sources))
+    gathered = asyncio.gather(*(run_source(source) for source in sources))
+    try:
+        await asyncio.sleep(0)  # each source takes its first step: an HTTP fetch counts its request
+    except BaseException:
+        gathered.cancel()
+        raise
+    load_prepared()
+    results = await gathered
     return {result.name: result for result in results}
 
 
