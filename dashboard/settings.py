@@ -204,6 +204,8 @@ HEALTHCHECK_URLS = env_list("HEALTHCHECK_URLS", "https://www.djangoproject.com/"
 WIDGETS_SOURCE_TIMEOUT = env_float("WIDGETS_SOURCE_TIMEOUT", 3.0)
 WIDGETS_ORM_THREADS = env_int("WIDGETS_ORM_THREADS", 8)
 WIDGETS_ORM_SEND_FIRST_WAIT = env_float("WIDGETS_ORM_SEND_FIRST_WAIT", 0.1)
+# The dashboard page answers once its widgets' upstream requests are out, at most this late.
+DASHBOARD_SEND_FIRST_WAIT = env_float("DASHBOARD_SEND_FIRST_WAIT", 0.05)
 WIDGETS_HTTP_USER_AGENT = "htmx-dashboard/0.1"
 # Cached widget values and single-flight locks are shared through Redis when there is one.
 WIDGETS_REDIS_URL = REDIS_URL or None

@@ -1,9 +1,12 @@
 import asyncio
 import contextlib
 import re
+import time
 from unittest import mock
 
+import httpx
 import pytest
+import respx
 from django.http import QueryDict
 from django.test import AsyncClient
 
@@ -218,3 +221,56 @@ def test_invalid_filters_are_validated_every_time_and_named():
         values, errors = filters.parse_filters(QueryDict("range=1y"))
         assert values["range"] == "7d"
         assert [(error.field, error.value) for error in errors] == [("range", "1y")]
+
+
+RATES = {"amount": 1.0, "base": "EUR", "date": "2026-11-25", "rates": {"USD": 1.08}}
+
+
+@pytest.fixture
+def fx_rates_page(monkeypatch, settings):
+    """The page with one widget, the FX rates, whose upstream respx answers."""
+    monkeypatch.setattr(views, "DEMO_LAYOUT", [Tile("fx_rates")])
+    settings.RATES_API_URL = "http://rates.test"
+    with respx.mock(assert_all_called=False) as upstream:
+        yield upstream.get("http://rates.test/latest").mock(return_value=httpx.Response(200, json=RATES))
+
+
+async def test_the_page_answers_once_its_widgets_have_sent_their_requests(fx_rates_page, monkeypatch):
+    requested_when_answering = []
+    stream_page = views.stream_page
+
+    def recording_stream_page(*args):
+        requested_when_answering.append(fx_rates_page.called)
+        return stream_page(*args)
+
+    monkeypatch.setattr(views, "stream_page", recording_stream_page)
+    response = await AsyncClient().get("/")
+    page = "".join(await chunks_of(response))
+    assert requested_when_answering == [True]
+    assert 'data-widget="fx_rates"' in page
+    assert 'data-state="ready"' in page
+
+
+async def test_a_widget_slow_to_start_its_sources_holds_the_page_back_no_longer_than_the_limit(
+    gated_widgets, settings
+):
+    # The gated widget never reaches its sources until let go: the page answers at the limit.
+    gate, _ = gated_widgets
+    settings.DASHBOARD_SEND_FIRST_WAIT = 0.2
+    started = time.monotonic()
+    response = await AsyncClient().get("/")
+    answered_after = time.monotonic() - started
+    gate.set()
+    page = "".join(await chunks_of(response))
+    assert 0.2 <= answered_after < 1.0
+    assert page.count('data-state="ready"') == 2
+
+
+async def test_without_a_wait_the_page_answers_at_once(gated_widgets, settings):
+    gate, _ = gated_widgets
+    settings.DASHBOARD_SEND_FIRST_WAIT = 0
+    started = time.monotonic()
+    response = await AsyncClient().get("/")
+    assert time.monotonic() - started < 0.1
+    gate.set()
+    assert "".join(await chunks_of(response)).count('data-state="ready"') == 2

@@ -488,7 +488,9 @@ class WidgetCache:
             load = self._load_in_flight(widget, params, key, policy, in_own_context=is_refresh)
             flight = _Flight(asyncio.create_task(load, context=context), is_refresh)
             self._in_flight[key] = flight
-        elif is_refresh:
+            return flight
+        load_prepared()  # the flight sends what it sends; this request sends nothing
+        if is_refresh:
             flight.is_refresh = True
         return flight
 

@@ -16,8 +16,11 @@ page starts a dozen loads whose Redis round trips end at slightly different
 moments, and counting each request only from its own start let the count touch
 zero between two widgets, so ORM threads started among the sends. The load
 stops counting once its sources have taken their first step
-(``load_prepared()``, called by ``settle_sources``) or when it waits for
-another process's load instead.
+(``load_prepared()``, called by ``settle_sources``), when it joins a load
+already in flight, or when it waits for another process's load instead.
+
+The demo dashboard uses the same count to send its page once its widgets'
+upstream requests are out (``dashboard.views``).
 
 A request still connecting counts too. Not counting it let ORM threads start
 while the loop connected twelve fresh connections on loopback, where a connect
@@ -56,13 +59,17 @@ class PendingSends:
 
     @contextmanager
     def loading(self) -> Iterator[None]:
-        """Count the load running in this block until ``load_prepared()`` (or the block's end)."""
+        """Count the load running in this block until ``load_prepared()`` (or the block's end).
+
+        Blocks nest across tasks: a load started inside another's block (a page's widget
+        starting the cache's shared load) is prepared when the innermost one is.
+        """
         load = _Pending(self)
-        token = _current_load.set(load)
+        token = _current_loads.set((*_current_loads.get(), load))
         try:
             yield
         finally:
-            _current_load.reset(token)
+            _current_loads.reset(token)
             load.done()
 
     async def wait_until_sent(self, at_most: float) -> None:
@@ -111,11 +118,10 @@ class _Pending:
 
 
 pending_sends = PendingSends()
-_current_load: ContextVar[_Pending | None] = ContextVar("widgets_send_first_load", default=None)
+_current_loads: ContextVar[tuple[_Pending, ...]] = ContextVar("widgets_send_first_loads", default=())
 
 
 def load_prepared() -> None:
-    """The current load's own requests count from now on (or it will not send any soon)."""
-    load = _current_load.get()
-    if load is not None:
+    """The current loads' own requests count from now on (or they will not send any soon)."""
+    for load in _current_loads.get():
         load.done()
