@@ -24,7 +24,7 @@ from django.template.loader import render_to_string
 from dashboard.filters import CURRENCIES, RANGE_LABELS, parse_filters
 from dashboard.layout import DEMO_LAYOUT, Tile
 from widgets.base import Widget
-from widgets.cache import cache_key, peek
+from widgets.cache import CachedResult, cache_key, peek
 from widgets.fragments import fragment_memo
 from widgets.frames import WidgetFrame, loading_frame, widget_url
 from widgets.memo import LruMemo
@@ -118,21 +118,21 @@ async def dashboard_view(request: HtmxHttpRequest) -> HttpResponse | StreamingHt
     # The shell is made now, not in the generator: the CSP nonce it uses must be
     # known before the middleware writes the Content-Security-Policy header.
     head, tail = page_shell(request, context, cacheable=not errors)
-    ready, waiting = [], []
+    fresh, waiting = [], []
     for item in placed:
         result = peek(item.widget, item.params, key=item.cache_key)
         if result is None:
             waiting.append(item)
         else:
-            ready.append((item, result_frame(item.widget, result, item.url)))
+            fresh.append((item, result))
     response: HttpResponse | StreamingHttpResponse
     if not waiting:
         # Every widget is fresh in this process: the page the stream would send, in one piece.
-        response = HttpResponse(head + render_tiles(ready) + tail, status=status)
+        response = HttpResponse(head + fresh_tiles(fresh) + tail, status=status)
     else:
         loads = await start_loads(waiting)
         response = StreamingHttpResponse(
-            stream_page(head + render_tiles(ready), loads, tail),
+            stream_page(head + fresh_tiles(fresh), loads, tail),
             status=status,
             content_type="text/html; charset=utf-8",
         )
@@ -165,6 +165,24 @@ def page_shell(request: HtmxHttpRequest, context: Mapping[str, Any], *, cacheabl
             _shells[key] = shell
     nonce = str(get_nonce(request))  # evaluating the lazy nonce puts it in the header
     return shell[0].replace(NONCE_SLOT, nonce), shell[1]
+
+
+_fresh_tiles: LruMemo[Hashable, str] = LruMemo(max_entries=256)
+
+
+def fresh_tiles(fresh: list[tuple[PlacedWidget, CachedResult]]) -> str:
+    """``render_tiles`` for widgets fresh in the cache, kept while their loads and ages stay the same.
+
+    A fresh widget renders the same while its load (``loaded_at``) and its age
+    in whole seconds stay the same (as ``widgets.fragments`` keeps it), so on a
+    warm dashboard every viewer in the same second gets the same tiles: the
+    frames and their joining are made once, not once per page view.
+    """
+    key = tuple((item.url, item.slot, result.loaded_at, int(result.age_seconds)) for item, result in fresh)
+    return _fresh_tiles.get_or_make(
+        key,
+        lambda: render_tiles([(item, result_frame(item.widget, result, item.url)) for item, result in fresh]),
+    )
 
 
 def render_tiles(loaded: list[tuple[PlacedWidget, WidgetFrame]]) -> str:

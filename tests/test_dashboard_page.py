@@ -13,6 +13,7 @@ from django.test import AsyncClient
 from dashboard import filters, views
 from dashboard.layout import DEMO_LAYOUT, Tile
 from widgets.builtin.kpi import Kpi, KpiWidget
+from widgets.cache import widget_cache
 from widgets.registry import registry
 
 
@@ -184,6 +185,28 @@ async def test_a_page_whose_widgets_are_all_fresh_in_the_cache_is_one_plain_resp
     assert html.index("tile--arrived-1") < html.index("tile--arrived-2")  # layout order without CSS
     assert html.rstrip().endswith("</html>")
     assert int(second["Content-Length"]) == len(second.content)
+
+
+async def test_fresh_tiles_are_made_once_per_load_and_age_in_seconds(gated_widgets, monkeypatch):
+    gated_widgets[0].set()
+    await chunks_of(await AsyncClient().get("/?range=90d"))  # loads both widgets into the cache
+    now = time.time()
+    monkeypatch.setattr(widget_cache, "clock", lambda: now)
+    made = []
+    result_frame = views.result_frame
+    monkeypatch.setattr(
+        views, "result_frame", lambda widget, *args: made.append(widget.name) or result_frame(widget, *args)
+    )
+
+    first = (await AsyncClient().get("/?range=90d")).content.decode()
+    second = (await AsyncClient().get("/?range=90d")).content.decode()
+    assert sorted(made) == ["test_fast", "test_slow"]
+    assert first.count('data-age-seconds="0"') == second.count('data-age-seconds="0"') == 2
+
+    monkeypatch.setattr(widget_cache, "clock", lambda: now + 5)
+    later = (await AsyncClient().get("/?range=90d")).content.decode()
+    assert len(made) == 4
+    assert later.count('data-age-seconds="5"') == 2
 
 
 async def test_widgets_already_fresh_go_out_with_the_shell_and_the_rest_stream(gated_widgets):
