@@ -9,6 +9,7 @@ them for the admin's requests only.
 """
 
 import re
+import secrets
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -118,35 +119,37 @@ class CommonMiddleware(RunInline, common.CommonMiddleware):  # type: ignore[misc
 
 
 class ContentSecurityPolicyMiddleware(RunInline, csp.ContentSecurityPolicyMiddleware):  # type: ignore[misc]
-    """Django's, but a policy without a nonce is built once per configuration, not per response.
+    """Django's, but each configuration's policy is built once, not per response.
 
-    Most responses (widget fragments, embeds) use no nonce, so their header
-    only depends on the configuration; a response whose nonce was used gets
-    Django's per-response policy.
+    A response whose nonce was used gets the policy with that nonce put in
+    (the dashboard page); the others (widget fragments, embeds) the policy
+    without one.
     """
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
-        if csp.get_nonce(request):
-            return super().process_response(request, response)
+        nonce = csp.get_nonce(request)
         for header, config in (
             (CSP.HEADER_ENFORCE, getattr(response, "_csp_config", settings.SECURE_CSP)),
             (CSP.HEADER_REPORT_ONLY, getattr(response, "_csp_ro_config", settings.SECURE_CSP_REPORT_ONLY)),
         ):
             if config and header not in response:
-                response.headers[str(header)] = nonce_free_policy(config)
+                response.headers[str(header)] = csp_policy(config, str(nonce) if nonce else None)
         return response
 
 
-_nonce_free_policies: dict[int, tuple[Mapping[str, Any], str]] = {}
+# Per-process random, so no configuration can contain it.
+NONCE_MARKER = f"csp-nonce-{secrets.token_hex(16)}"
+_policies: dict[int, tuple[Mapping[str, Any], str, str]] = {}
 
 
-def nonce_free_policy(config: Mapping[str, Any]) -> str:
-    """The CSP header of ``config`` for a response that used no nonce, built once."""
+def csp_policy(config: Mapping[str, Any], nonce: str | None) -> str:
+    """The CSP header of ``config``, as Django's ``build_policy`` makes it, built once per configuration."""
     # Keyed by identity, holding the configuration so that its id cannot be reused.
-    cached = _nonce_free_policies.get(id(config))
+    cached = _policies.get(id(config))
     if cached is None or cached[0] is not config:
-        cached = _nonce_free_policies[id(config)] = (config, build_policy(config))
-    return cached[1]
+        cached = _policies[id(config)] = (config, build_policy(config), build_policy(config, NONCE_MARKER))
+    _, without_nonce, with_marker = cached
+    return without_nonce if nonce is None else with_marker.replace(NONCE_MARKER, nonce)
 
 
 class XFrameOptionsMiddleware(RunInline, clickjacking.XFrameOptionsMiddleware):  # type: ignore[misc]

@@ -129,21 +129,34 @@ async def test_invalid_page_filters_are_left_out_of_metadata():
     assert seen["filters"] == {"currency": "GBP"}
 
 
-async def test_a_response_without_a_nonce_gets_the_configured_policy_built_once(settings, monkeypatch):
+async def test_each_csp_configuration_is_built_once_with_and_once_without_a_nonce(settings, monkeypatch):
+    from django.utils.csp import CSP, build_policy
+
     from dashboard import middleware
 
     builds = []
-    monkeypatch.setattr(
-        middleware, "build_policy", lambda config: builds.append(config) or "default-src 'self'"
-    )
-    settings.SECURE_CSP = {"default-src": ["'self'"]}
+
+    def counted_build_policy(config, nonce=None):
+        builds.append(config)
+        return build_policy(config, nonce)
+
+    monkeypatch.setattr(middleware, "build_policy", counted_build_policy)
+    settings.SECURE_CSP = {"default-src": ["'self'"], "script-src": ["'self'", CSP.NONCE]}
     for _ in range(3):
         response = await AsyncClient().get("/healthz")
-        assert response["Content-Security-Policy"] == "default-src 'self'"
-    assert len(builds) == 1
+        assert response["Content-Security-Policy"] == "default-src 'self'; script-src 'self'"
+    nonces = set()
+    for _ in range(2):
+        response = await AsyncClient().get("/examples/embed/")
+        nonce = re.search(r"'nonce-([^']+)'", response["Content-Security-Policy"]).group(1)
+        assert f'nonce="{nonce}"' in response.content.decode()
+        assert response["Content-Security-Policy"] == build_policy(settings.SECURE_CSP, nonce)
+        nonces.add(nonce)
+    assert len(nonces) == 2
+    assert len(builds) == 2
     settings.SECURE_CSP = {"default-src": ["'none'"]}  # another configuration: built again
     await AsyncClient().get("/healthz")
-    assert len(builds) == 2
+    assert len(builds) == 4
 
 
 async def test_a_response_that_used_its_nonce_gets_a_policy_naming_it():
