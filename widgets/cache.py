@@ -21,6 +21,7 @@ in-process, and tries Redis again after a short cool-down.
 
 import asyncio
 import contextvars
+import functools
 import hashlib
 import json
 import logging
@@ -99,13 +100,16 @@ class CachePolicy:
 
 def cache_policy(widget: Widget) -> CachePolicy:
     """The widget's ``cache_seconds`` and ``stale_seconds``, defaults applied."""
-    fresh = widget.refresh_seconds if widget.cache_seconds is None else widget.cache_seconds
-    fresh = max(0, fresh)
-    if widget.stale_seconds is not None:
-        stale = max(0, widget.stale_seconds)
-    else:
-        stale = max(10 * fresh, 300) if fresh > 0 else 0
-    return CachePolicy(fresh, stale)
+    return _policy(widget.refresh_seconds, widget.cache_seconds, widget.stale_seconds)
+
+
+@functools.lru_cache(maxsize=256)
+def _policy(refresh_seconds: float, cache_seconds: float | None, stale_seconds: float | None) -> CachePolicy:
+    # Made once per combination: a page asks for each of its widgets' policies on every view.
+    fresh = max(0, refresh_seconds if cache_seconds is None else cache_seconds)
+    if stale_seconds is not None:
+        return CachePolicy(fresh, max(0, stale_seconds))
+    return CachePolicy(fresh, max(10 * fresh, 300) if fresh > 0 else 0)
 
 
 def is_cached(policy: CachePolicy) -> bool:
