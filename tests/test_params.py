@@ -46,3 +46,17 @@ def test_widget_url_keeps_every_value_of_a_repeated_key(widget_request):
 def test_without_htmx_only_the_widget_url_counts(widget_request):
     query = widget_query(widget_request("/widgets/revenue/?range=24h", page_url=None))
     assert query.dict() == {"range": "24h"}
+
+
+def test_the_page_query_of_one_page_url_is_parsed_once_and_read_only(widget_request):
+    first = page_query(widget_request("/widgets/revenue/"))
+    second = page_query(widget_request("/widgets/orders/"))
+    assert first is second
+    with pytest.raises(AttributeError, match="immutable"):
+        first["range"] = "7d"
+
+
+def test_merging_the_widget_url_leaves_the_page_query_as_it_was(widget_request):
+    merged = widget_query(widget_request("/widgets/revenue/?range=7d"))
+    assert merged.dict() == {"range": "7d", "currency": "USD"}
+    assert page_query(widget_request("/widgets/revenue/")).dict() == {"range": "30d", "currency": "USD"}

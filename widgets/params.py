@@ -4,13 +4,19 @@ from urllib.parse import urlsplit
 
 from django.http import QueryDict
 
+from widgets.memo import LruMemo
 from widgets.requests import HtmxHttpRequest
+
+# Every widget on a page, and every poll of it, sends the same page URL.
+_page_queries: LruMemo[str, QueryDict] = LruMemo(max_entries=1000)
 
 
 def page_query(request: HtmxHttpRequest) -> QueryDict:
-    """The query string of the page an HTMX request came from (empty otherwise)."""
+    """The query string of the page an HTMX request came from (empty otherwise); read-only."""
     current_url = request.htmx.current_url if request.htmx else None
-    return QueryDict(urlsplit(current_url).query if current_url else "")
+    if not current_url:
+        return QueryDict("")
+    return _page_queries.get_or_make(current_url, lambda: QueryDict(urlsplit(current_url).query))
 
 
 def widget_query(request: HtmxHttpRequest) -> QueryDict:
@@ -19,7 +25,12 @@ def widget_query(request: HtmxHttpRequest) -> QueryDict:
     A widget polled from ``/?range=30d`` keeps that range even when its own
     URL does not repeat it; a value in the widget URL always wins.
     """
-    merged = page_query(request).copy()
-    for key in request.GET:
-        merged.setlist(key, request.GET.getlist(key))
+    page = page_query(request)
+    if not request.GET:
+        return page
+    merged = QueryDict(mutable=True)
+    for key, values in page.lists():
+        merged.setlist(key, values)
+    for key, values in request.GET.lists():
+        merged.setlist(key, values)
     return merged
