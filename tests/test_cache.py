@@ -118,6 +118,15 @@ def test_key_is_the_widget_name_and_a_short_hash_under_a_versioned_prefix(settin
     assert int(digest, 16) >= 0
 
 
+def test_equal_values_of_other_types_get_other_keys_and_lists_get_keys_too():
+    widget = CountingWidget()
+    keys = {cache_key(widget, {"top": value}) for value in (1, 1.0, True, "1")}
+    assert len(keys) == 4
+    assert cache_key(widget, {"top": 1}) in keys  # asked again: the same key
+    assert cache_key(widget, {"tags": ["a", "b"]}) == cache_key(widget, {"tags": ["a", "b"]})
+    assert cache_key(widget, {"tags": ["a", "b"]}) != cache_key(widget, {"tags": ["b", "a"]})
+
+
 # Policy
 
 

@@ -29,7 +29,7 @@ import pickle
 import secrets
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -43,6 +43,7 @@ from redis.exceptions import RedisError
 
 from widgets.base import Widget
 from widgets.conf import widget_settings
+from widgets.memo import LruMemo
 from widgets.send_first import load_prepared, pending_sends
 from widgets.sources import SourceError, SourcesFailed
 
@@ -73,9 +74,28 @@ def cache_key(widget: Widget, params: Mapping[str, Any]) -> str:
     ``<prefix>:v<format>:<widget name>:<hash>``, the hash over the cleaned
     parameters sorted by name, so their order never matters.
     """
+    prefix = widget_settings.CACHE_KEY_PREFIX
+    try:
+        # Types too: 1, 1.0 and True are equal and hash alike, but are three keys.
+        memo_key = (
+            prefix,
+            widget.name,
+            tuple((name, type(value), value) for name, value in sorted(params.items())),
+        )
+        hash(memo_key)
+    except TypeError:  # a list from a multiple-choice field, say: build it every time
+        return _build_cache_key(prefix, widget.name, params)
+    return _cache_keys.get_or_make(memo_key, lambda: _build_cache_key(prefix, widget.name, params))
+
+
+# Every request for a widget builds its key; most ask for a few parameter combinations.
+_cache_keys: LruMemo[Hashable, str] = LruMemo(max_entries=1000)
+
+
+def _build_cache_key(prefix: str, widget_name: str, params: Mapping[str, Any]) -> str:
     canonical = json.dumps(params, sort_keys=True, separators=(",", ":"), default=_canonical)
     digest = hashlib.sha256(canonical.encode()).hexdigest()[:16]
-    return f"{widget_settings.CACHE_KEY_PREFIX}:v{KEY_FORMAT_VERSION}:{widget.name}:{digest}"
+    return f"{prefix}:v{KEY_FORMAT_VERSION}:{widget_name}:{digest}"
 
 
 def _canonical(value: Any) -> Any:
