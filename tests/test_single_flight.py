@@ -16,8 +16,17 @@ from redis.asyncio.client import Pipeline, Redis
 
 from tests.conftest import REDIS_TEST_URL
 from widgets.builtin.kpi import Kpi, KpiWidget
-from widgets.cache import CacheEntry, LoadFailure, WidgetCache, cache_key, get_or_load, widget_cache
+from widgets.cache import (
+    CacheEntry,
+    LoadFailure,
+    WidgetCache,
+    cache_key,
+    cache_policy,
+    get_or_load,
+    widget_cache,
+)
 from widgets.conf import widget_settings
+from widgets.sources import SourceError, SourcesFailed
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -121,16 +130,21 @@ async def test_concurrent_requests_with_redis_share_one_load_and_release_the_loc
     assert await redis_db.exists(f"{cache_key(widget, {})}:lock") == 0
 
 
-async def test_a_burst_for_one_key_reads_redis_once_and_opens_few_connections(redis_db, monkeypatch):
+async def test_a_burst_for_one_key_asks_redis_once_and_opens_few_connections(redis_db, monkeypatch):
     widget = GatedWidget()
-    reads = []
-    read_redis = WidgetCache._read_redis
+    asked = []
+    read_redis, lock_and_read = WidgetCache._read_redis, WidgetCache._lock_and_read
 
     async def counting_read(self, client, key, now):
-        reads.append(key)
+        asked.append("read")
         return await read_redis(self, client, key, now)
 
+    async def counting_lock_and_read(self, *args):
+        asked.append("lock and read")
+        return await lock_and_read(self, *args)
+
     monkeypatch.setattr(WidgetCache, "_read_redis", counting_read)
+    monkeypatch.setattr(WidgetCache, "_lock_and_read", counting_lock_and_read)
     first = asyncio.gather(*(get_or_load(widget, {}) for _ in range(200)))
     await widget.started.wait()
     # Requests that come while the load is in flight wait for it without asking Redis.
@@ -141,13 +155,13 @@ async def test_a_burst_for_one_key_reads_redis_once_and_opens_few_connections(re
 
     assert widget.loads == 1
     assert {result.state for result in results} == {"ready"}
-    # One read for the burst; the lock holder reads again in the round trip that takes the lock.
-    assert len(reads) == 1
+    # Nothing in the process yet: its one load reads Redis in the round trip that takes the lock.
+    assert asked == ["lock and read"]
     clients = await redis_db.client_list()
     assert len(clients) <= widget_settings.REDIS_MAX_CONNECTIONS + 1  # + the test's own
 
 
-async def test_a_cold_load_makes_two_redis_round_trips_before_it_starts_and_one_after(redis_db, monkeypatch):
+async def test_a_cold_load_makes_one_redis_round_trip_before_it_starts_and_one_after(redis_db, monkeypatch):
     round_trips = []
     execute_command, execute_pipeline = Redis.execute_command, Pipeline.execute
 
@@ -169,8 +183,8 @@ async def test_a_cold_load_makes_two_redis_round_trips_before_it_starts_and_one_
     await request
     await widget_cache.wait_for_loads()
 
-    # Read; take the lock and read again. Then store and release the lock.
-    assert (before_load, len(round_trips) - before_load) == (2, 1)
+    # Take the lock and read. Then store and release the lock.
+    assert (before_load, len(round_trips) - before_load) == (1, 1)
     key = cache_key(widget, {})
     assert (await redis_db.exists(key), await redis_db.exists(f"{key}:lock")) == (1, 0)
 
@@ -207,6 +221,37 @@ async def test_a_load_cancelled_because_everyone_left_releases_its_lock(redis_db
     await widget_cache.wait_for_loads()
     assert widget.cancelled == 1
     assert await redis_db.exists(f"{cache_key(widget, {})}:lock") == 0
+
+
+async def test_a_value_another_process_stored_is_served_and_the_lock_given_back(redis_db):
+    widget = GatedWidget()  # were it to load, it would hang: it must not
+    key = cache_key(widget, {})
+    entry = pickle.dumps(CacheEntry({"kpis": [Kpi("Loads", "from elsewhere")]}, time.time()))
+    await redis_db.set(key, entry, px=60_000)
+
+    result = await get_or_load(widget, {})
+    await widget_cache.wait_for_loads()
+
+    assert (widget.loads, result.state, result.value["kpis"][0].value) == (0, "ready", "from elsewhere")
+    assert await redis_db.exists(f"{key}:lock") == 0
+
+
+async def test_a_stale_value_in_redis_is_served_with_the_error_when_its_refresh_fails(redis_db):
+    class FailingWidget(GatedWidget):
+        async def load(self, params):
+            raise SourcesFailed([SourceError("fx-rates", "upstream timed out")])
+
+    widget = FailingWidget()
+    key = cache_key(widget, {})
+    policy = cache_policy(widget)
+    stored_at = time.time() - policy.fresh_seconds - 1  # stale, not yet expired
+    await redis_db.set(key, pickle.dumps(CacheEntry({"kpis": [Kpi("Loads", "old")]}, stored_at)), px=60_000)
+
+    result = await get_or_load(widget, {})
+
+    assert result.state == "stale"
+    assert result.value["kpis"][0].value == "old"
+    assert [(error.source, error.reason) for error in result.errors] == [("fx-rates", "upstream timed out")]
 
 
 async def test_the_redis_pool_is_bounded_by_the_setting(redis_db, settings):

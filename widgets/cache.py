@@ -12,9 +12,9 @@ Values live in an in-process LRU store, read without leaving the event loop
 (no thread hop on a hit). With ``WIDGETS_REDIS_URL`` they are also shared
 through Redis (``redis.asyncio``, pickled, expiring after fresh + stale
 seconds), and concurrent loads of one key share one load across processes
-through a Redis lock: taken in the same round trip as a second read, released
-in the same round trip as the store, which runs after the process's own
-requests have their answer. Within a process, concurrent loads of one key share one
+through a Redis lock: a key the process holds nothing for is read in the
+round trip that takes the lock, and the lock is released in the round trip
+that stores the value, after the process's own requests have their answer. Within a process, concurrent loads of one key share one
 task. When Redis fails the cache logs it (at most once a minute), carries on
 in-process, and tries Redis again after a short cool-down.
 """
@@ -29,7 +29,7 @@ import pickle
 import secrets
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Coroutine, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -299,20 +299,23 @@ class WidgetCache:
             return self._result(await self._run_load(widget, params))
         self._bind_loop()
         key = key or cache_key(widget, params)
-        if self._joinable_flight(key) is not None:
-            # What Redis holds now is what that load is about to bring: read this process only.
-            entry, failure = self._read_local(key, policy)
-        else:
+        entry, failure = self._read_local(key, policy)
+        if self._joinable_flight(key) is None and (entry is not None or failure is not None):
+            # Redis may hold something newer. With nothing here at all, the load asks
+            # Redis instead, in the round trip that takes its lock.
             entry, failure = await self._read(key, policy)
-        now = self.clock()
-        if entry is not None and now - entry.stored_at < policy.fresh_seconds:
-            return self._result(entry)
-        if failure is not None and now - failure.failed_at < widget_settings.CACHE_ERROR_SECONDS:
+        if (fresh := self._fresh(entry, policy)) is not None:
+            return self._result(fresh)
+        if (recent_failure := self._recent(failure)) is not None:
             # It failed moments ago: answer with that rather than load again.
-            return self._result(failure, stale=entry)
+            return self._result(recent_failure, stale=entry)
         flight = self._start_load(widget, params, key, policy, is_refresh=entry is not None)
         if entry is None:
-            return self._result(await self._wait_for(flight))
+            outcome = await self._wait_for(flight)
+            if isinstance(outcome, LoadFailure):
+                # Served stale if Redis held a value its load could not refresh.
+                return self._result(outcome, stale=self._read_local(key, policy)[0])
+            return self._result(outcome)
         wait = widget_settings.CACHE_REVALIDATE_WAIT
         if wait > 0:
             done, _ = await asyncio.wait({flight.task}, timeout=wait)
@@ -447,6 +450,13 @@ class WidgetCache:
     def _fresh(self, entry: CacheEntry | None, policy: CachePolicy) -> CacheEntry | None:
         return entry if entry is not None and self.clock() - entry.stored_at < policy.fresh_seconds else None
 
+    def _recent(self, failure: LoadFailure | None) -> LoadFailure | None:
+        """``failure``, if it is recent enough to answer with instead of loading again."""
+        is_recent = (
+            failure is not None and self.clock() - failure.failed_at < widget_settings.CACHE_ERROR_SECONDS
+        )
+        return failure if is_recent else None
+
     def _store_local(self, key: str, outcome: Outcome) -> None:
         slot = self._slot(key)
         if isinstance(outcome, CacheEntry):
@@ -480,11 +490,9 @@ class WidgetCache:
             # A lock not released expires on its own.
             self.redis.failed(error, self.clock())
 
-    def _publish_later(
-        self, client: Redis, key: str, outcome: Outcome, policy: CachePolicy, lock: tuple[str, str] | None
-    ) -> None:
-        """``_publish`` in the background: the requests waiting here are answered first."""
-        task = asyncio.create_task(self._publish(client, key, outcome, policy, lock))
+    def _in_background(self, redis_write: Coroutine[Any, Any, None]) -> None:
+        """Run a Redis write once the requests waiting here are answered; ``wait_for_loads`` waits for it."""
+        task = asyncio.create_task(redis_write)
         self._publishing.add(task)
         task.add_done_callback(self._publishing.discard)
 
@@ -566,12 +574,14 @@ class WidgetCache:
             except REDIS_ERRORS as error:
                 self.redis.failed(error, self.clock())
                 return await self._load_and_store(None, widget, params, key, policy)
+            entry, failure = self._read_local(key, policy)
+            known = self._fresh(entry, policy) or (failure if self._recent(failure) else None)
+            if known is not None:
+                # Redis had it (another process stored it before our lock, or this process saw nothing yet).
+                if is_holder:
+                    self._in_background(self._release(lock_key, token))
+                return known
             if is_holder:
-                # Another process may have stored it between our first read and the lock.
-                fresh = self._fresh(self._slot(key).entry, policy)
-                if fresh is not None:
-                    await self._release(lock_key, token)
-                    return fresh
                 return await self._load_and_store(client, widget, params, key, policy, lock=(lock_key, token))
             load_prepared()  # another process loads: nothing to send from here soon
             outcome = await self._wait_for_holder(client, key, lock_key, policy)
@@ -649,7 +659,7 @@ class WidgetCache:
             raise
         self._store_local(key, outcome)
         if client is not None:
-            self._publish_later(client, key, outcome, policy, lock)
+            self._in_background(self._publish(client, key, outcome, policy, lock))
         return outcome
 
     async def _run_load(self, widget: Widget, params: Mapping[str, Any]) -> Outcome:
