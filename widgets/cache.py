@@ -14,9 +14,10 @@ through Redis (``redis.asyncio``, pickled, expiring after fresh + stale
 seconds), and concurrent loads of one key share one load across processes
 through a Redis lock: a key the process holds nothing for is read in the
 round trip that takes the lock, and the lock is released in the round trip
-that stores the value, after the process's own requests have their answer. Within a process, concurrent loads of one key share one
-task. When Redis fails the cache logs it (at most once a minute), carries on
-in-process, and tries Redis again after a short cool-down.
+that stores the value, after the process's own requests have their answer.
+Within a process, concurrent loads of one key share one task. When Redis
+fails the cache logs it (at most once a minute), carries on in-process, and
+tries Redis again after a short cool-down.
 """
 
 import asyncio
