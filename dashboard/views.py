@@ -178,11 +178,15 @@ def fresh_tiles(fresh: list[tuple[PlacedWidget, CachedResult]]) -> str:
     warm dashboard every viewer in the same second gets the same tiles: the
     frames and their joining are made once, not once per page view.
     """
-    key = tuple((item.url, item.slot, result.loaded_at, int(result.age_seconds)) for item, result in fresh)
-    return _fresh_tiles.get_or_make(
-        key,
-        lambda: render_tiles([(item, result_frame(item.widget, result, item.url)) for item, result in fresh]),
+    # The tile too: its markup (span, slot) is part of what is kept.
+    key = tuple(
+        (item.slot, item.tile, item.url, result.loaded_at, int(result.age_seconds)) for item, result in fresh
     )
+
+    def render() -> str:
+        return render_tiles([(item, result_frame(item.widget, result, item.url)) for item, result in fresh])
+
+    return _fresh_tiles.get_or_make(key, render)
 
 
 def render_tiles(loaded: list[tuple[PlacedWidget, WidgetFrame]]) -> str:

@@ -209,6 +209,18 @@ async def test_fresh_tiles_are_made_once_per_load_and_age_in_seconds(gated_widge
     assert later.count('data-age-seconds="5"') == 2
 
 
+async def test_kept_tiles_follow_a_layout_change_of_the_same_widgets(gated_widgets, monkeypatch):
+    gated_widgets[0].set()
+    await chunks_of(await AsyncClient().get("/?range=1y"))  # loads both widgets into the cache
+    now = time.time()
+    monkeypatch.setattr(widget_cache, "clock", lambda: now)
+    before = (await AsyncClient().get("/?range=1y")).content.decode()
+    monkeypatch.setattr(views, "DEMO_LAYOUT", [Tile("test_slow", span=2), Tile("test_fast")])
+    after = (await AsyncClient().get("/?range=1y")).content.decode()
+    assert "tile--span-2 slot-1 tile--arrived-1" not in before
+    assert "tile--span-2 slot-1 tile--arrived-1" in after
+
+
 async def test_widgets_already_fresh_go_out_with_the_shell_and_the_rest_stream(gated_widgets):
     gate, _ = gated_widgets
     first = await AsyncClient().get("/?range=90d")
