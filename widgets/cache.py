@@ -284,7 +284,7 @@ class WidgetCache:
         self._slots: OrderedDict[str, _Slot] = OrderedDict()
         self._in_flight: dict[str, _Flight] = {}
         self._reads: dict[str, asyncio.Future[None]] = {}
-        self._publishing: set[asyncio.Task[None]] = set()
+        self._redis_writes: set[asyncio.Task[None]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self.redis = RedisLink()
 
@@ -345,10 +345,10 @@ class WidgetCache:
 
     async def wait_for_loads(self) -> None:
         """Wait until every load in flight, background refreshes included, has finished and been stored."""
-        while self._in_flight or self._publishing:
+        while self._in_flight or self._redis_writes:
             await asyncio.gather(
                 *(flight.task for flight in self._in_flight.values()),
-                *self._publishing,
+                *self._redis_writes,
                 return_exceptions=True,
             )
 
@@ -362,8 +362,8 @@ class WidgetCache:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             # What was loaded is stored before the client closes.
-            await asyncio.gather(*self._publishing, return_exceptions=True)
-        self._publishing.clear()
+            await asyncio.gather(*self._redis_writes, return_exceptions=True)
+        self._redis_writes.clear()
         self._slots.clear()
         await self.redis.aclose()
         self.redis.reset()
@@ -494,8 +494,8 @@ class WidgetCache:
     def _in_background(self, redis_write: Coroutine[Any, Any, None]) -> None:
         """Run a Redis write once the requests waiting here are answered; ``wait_for_loads`` waits for it."""
         task = asyncio.create_task(redis_write)
-        self._publishing.add(task)
-        task.add_done_callback(self._publishing.discard)
+        self._redis_writes.add(task)
+        task.add_done_callback(self._redis_writes.discard)
 
     # Loading
 
@@ -503,7 +503,7 @@ class WidgetCache:
         loop = asyncio.get_running_loop()
         if self._loop is not loop:
             # Tasks of another (finished) loop cannot be awaited here.
-            self._loop, self._in_flight, self._reads, self._publishing = loop, {}, {}, set()
+            self._loop, self._in_flight, self._reads, self._redis_writes = loop, {}, {}, set()
 
     def _joinable_flight(self, key: str) -> _Flight | None:
         """The load of ``key`` in flight here, unless it is being cancelled (everyone waiting left)."""
@@ -576,7 +576,7 @@ class WidgetCache:
                 self.redis.failed(error, self.clock())
                 return await self._load_and_store(None, widget, params, key, policy)
             entry, failure = self._read_local(key, policy)
-            known = self._fresh(entry, policy) or (failure if self._recent(failure) else None)
+            known = self._fresh(entry, policy) or self._recent(failure)
             if known is not None:
                 # Redis had it (another process stored it before our lock, or this process saw nothing yet).
                 if is_holder:
