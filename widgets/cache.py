@@ -301,7 +301,8 @@ class WidgetCache:
         self._bind_loop()
         key = key or cache_key(widget, params)
         entry, failure = self._read_local(key, policy)
-        if self._joinable_flight(key) is None and (entry is not None or failure is not None):
+        is_known_here = entry is not None or failure is not None
+        if self._fresh(entry, policy) is None and is_known_here and self._joinable_flight(key) is None:
             # Redis may hold something newer. With nothing here at all, the load asks
             # Redis instead, in the round trip that takes its lock.
             entry, failure = await self._read(key, policy)
@@ -387,20 +388,19 @@ class WidgetCache:
         return CachedResult(entry.value, loaded_at, age, is_stale, errors or [])
 
     async def _read(self, key: str, policy: CachePolicy) -> tuple[CacheEntry | None, LoadFailure | None]:
-        """The entry (unless expired) and the failure newer than it, in-process first, then Redis.
+        """The entry (unless expired) and the failure newer than it, after reading Redis into this process.
 
-        Requests that need the same key from Redis at the same time share one read.
+        For a key not fresh here. Requests that need the same key from Redis at
+        the same time share one read.
         """
-        slot = self._slot(key)
         now = self.clock()
-        if slot.entry is None or now - slot.entry.stored_at >= policy.fresh_seconds:
-            client = await self.redis.client(now)
-            if client is not None:
-                reading = self._reads.get(key)
-                if reading is None:
-                    reading = self._reads[key] = asyncio.ensure_future(self._read_redis(client, key, now))
-                    reading.add_done_callback(lambda _: self._reads.pop(key, None))
-                await asyncio.shield(reading)
+        client = await self.redis.client(now)
+        if client is not None:
+            reading = self._reads.get(key)
+            if reading is None:
+                reading = self._reads[key] = asyncio.ensure_future(self._read_redis(client, key, now))
+                reading.add_done_callback(lambda _: self._reads.pop(key, None))
+            await asyncio.shield(reading)
         return self._read_local(key, policy)
 
     async def _read_redis(self, client: Redis, key: str, now: float) -> None:
