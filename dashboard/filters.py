@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 
 from django import forms
 
-from widgets.frames import ParamError
 from widgets.memo import LruMemo
+from widgets.render import ParamError
 
 RANGES: dict[str, timedelta] = {
     "24h": timedelta(hours=24),

@@ -72,14 +72,14 @@ INSTALLED_APPS = [
 # thread for middleware (tests/test_middleware.py proves it). Static files are
 # served by whitenoise in dashboard/asgi.py, before Django, for the same reason.
 MIDDLEWARE = [
-    "dashboard.middleware.SecurityMiddleware",
-    "dashboard.middleware.CommonMiddleware",
-    "dashboard.middleware.XFrameOptionsMiddleware",
-    "dashboard.middleware.ContentSecurityPolicyMiddleware",
+    "widgets.asgi.inline_middleware.SecurityMiddleware",
+    "widgets.asgi.inline_middleware.CommonMiddleware",
+    "widgets.asgi.inline_middleware.XFrameOptionsMiddleware",
+    "widgets.asgi.inline_middleware.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "dashboard.middleware.DashboardMiddleware",
+    "widgets.middleware.WidgetsMiddleware",
     # Sessions, authentication and messages for /admin/ only (see the class).
-    "dashboard.middleware.AdminOnlyMiddleware",
+    "widgets.asgi.inline_middleware.AdminOnlyMiddleware",
 ]
 # The admin's checks look for those three middleware in MIDDLEWARE; AdminOnlyMiddleware runs them
 # for the admin's requests only, so that the rest of the site never hops to a thread for them.
@@ -91,11 +91,6 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 ROOT_URLCONF = "dashboard.urls"
 ASGI_APPLICATION = "dashboard.asgi.application"
-# Skip the thread Django's ASGI handler starts per request when a request ran no sync code.
-ASGI_LEAN_HANDLER = env_bool("ASGI_LEAN_HANDLER", True)
-# Garbage collector of each worker, applied at ASGI start-up (dashboard/gc_tuning.py).
-GC_FREEZE = env_bool("GC_FREEZE", True)
-GC_THRESHOLD = os.environ.get("GC_THRESHOLD", "10000,20,100")
 
 TEMPLATES = [
     {
@@ -204,14 +199,19 @@ HEALTHCHECK_URLS = env_list("HEALTHCHECK_URLS", "https://www.djangoproject.com/"
 WIDGETS_SOURCE_TIMEOUT = env_float("WIDGETS_SOURCE_TIMEOUT", 3.0)
 WIDGETS_ORM_THREADS = env_int("WIDGETS_ORM_THREADS", 8)
 WIDGETS_ORM_SEND_FIRST_WAIT = env_float("WIDGETS_ORM_SEND_FIRST_WAIT", 0.1)
-# The dashboard page answers once its widgets' upstream requests are out, at most this late.
-DASHBOARD_SEND_FIRST_WAIT = env_float("DASHBOARD_SEND_FIRST_WAIT", 0.05)
+# A dashboard page answers once its widgets' upstream requests are out, at most this late.
+WIDGETS_PAGE_SEND_FIRST_WAIT = env_float("DASHBOARD_SEND_FIRST_WAIT", 0.05)
+# Skip the thread Django's ASGI handler starts per request when a request ran no sync code.
+WIDGETS_ASGI_LEAN_HANDLER = env_bool("ASGI_LEAN_HANDLER", True)
+# Garbage collector of each worker, applied at ASGI start-up (widgets/asgi/gc.py).
+WIDGETS_GC_FREEZE = env_bool("GC_FREEZE", True)
+WIDGETS_GC_THRESHOLD = os.environ.get("GC_THRESHOLD", "10000,20,100")
 WIDGETS_HTTP_USER_AGENT = "htmx-dashboard/0.1"
 # Cached widget values and single-flight locks are shared through Redis when there is one.
 WIDGETS_REDIS_URL = REDIS_URL or None
 WIDGETS_CACHE_ENABLED = env_bool("WIDGETS_CACHE_ENABLED", True)
 
-# Embedding (widgets/embed.py): absolute embed URLs made outside a request (embed_url command,
+# Embedding (widgets/embed/signing.py): absolute embed URLs made outside a request (embed_url command,
 # admin) start with SITE_URL; these origins may frame embed pages and fetch them (CORS).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 WIDGETS_EMBED_ALLOWED_ORIGINS = env_list("EMBED_ALLOWED_ORIGINS")

@@ -25,13 +25,11 @@ from dashboard.filters import CURRENCIES, RANGE_LABELS, parse_filters
 from dashboard.layout import DEMO_LAYOUT, Tile
 from widgets.base import Widget
 from widgets.cache import CachedResult, cache_key, peek
-from widgets.fragments import fragment_memo
-from widgets.frames import WidgetFrame, loading_frame, widget_url
 from widgets.memo import LruMemo
 from widgets.registry import registry
-from widgets.requests import HtmxHttpRequest
-from widgets.send_first import pending_sends
-from widgets.views import load_frame, result_frame
+from widgets.render import WidgetFrame, fragment_memo, load_frame, loading_frame, result_frame, widget_url
+from widgets.request_types import HtmxHttpRequest
+from widgets.sources import pending_sends
 
 # Per-process random markers, so no page content can imitate them.
 STREAM_SLOT = f"widgets-stream-{secrets.token_hex(16)}"
@@ -174,7 +172,7 @@ def fresh_tiles(fresh: list[tuple[PlacedWidget, CachedResult]]) -> str:
     """``render_tiles`` for widgets fresh in the cache, kept while their loads and ages stay the same.
 
     A fresh widget renders the same while its load (``loaded_at``) and its age
-    in whole seconds stay the same (as ``widgets.fragments`` keeps it), so on a
+    in whole seconds stay the same (as ``widgets.render.fragments`` keeps it), so on a
     warm dashboard every viewer in the same second gets the same tiles: the
     frames and their joining are made once, not once per page view.
     """
@@ -216,7 +214,7 @@ async def start_loads(placed: list[PlacedWidget]) -> set[asyncio.Task[Loaded]]:
 
     loads = {asyncio.ensure_future(load(item)) for item in placed}
     try:
-        await pending_sends.wait_until_sent(settings.DASHBOARD_SEND_FIRST_WAIT)
+        await pending_sends.wait_until_sent(settings.WIDGETS_PAGE_SEND_FIRST_WAIT)
     except BaseException:
         for task in loads:
             task.cancel()

@@ -223,7 +223,7 @@ class EmbedLinks:
         """A link that expired at ``expired_at``: ``embed_url`` only signs links that expire in the future."""
         expires_at = f"datetime.fromisoformat({expired_at.isoformat()!r})"
         code = (
-            "from datetime import datetime; from widgets.embed import embed_url, sign_embed; "
+            "from datetime import datetime; from widgets.embed.signing import embed_url, sign_embed; "
             f"print(embed_url(sign_embed({widget!r}, expires_at={expires_at})))"
         )
         output = run_manage_py(["shell", "--no-imports", "-c", code], self.env)

@@ -8,8 +8,8 @@ from django.test import override_settings
 from redis.asyncio import Redis
 
 from widgets.cache import aclose_cache
-from widgets.fragments import fragment_memo
-from widgets.http import aclose_client
+from widgets.render.fragments import fragment_memo
+from widgets.sources.http import aclose_client
 
 
 @pytest.fixture(autouse=True)

@@ -5,8 +5,8 @@ from collections.abc import Iterator
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from dashboard.gc_tuning import parse_threshold, tune_gc
-from widgets import http
+from widgets.asgi.gc import parse_threshold, tune_gc
+from widgets.sources import http
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ async def test_lifespan_builds_the_http_client_at_startup_and_closes_it_at_shutd
 
 
 def test_start_up_freezes_what_exists_and_sets_the_threshold(settings, restore_gc):
-    settings.GC_FREEZE, settings.GC_THRESHOLD = True, "12345,15,90"
+    settings.WIDGETS_GC_FREEZE, settings.WIDGETS_GC_THRESHOLD = True, "12345,15,90"
     long_lived = [object() for _ in range(1000)]
     tune_gc()
     assert gc.get_threshold() == (12345, 15, 90)
@@ -52,7 +52,7 @@ def test_start_up_freezes_what_exists_and_sets_the_threshold(settings, restore_g
 
 
 def test_without_freeze_or_threshold_the_collector_is_left_as_python_has_it(settings, restore_gc):
-    settings.GC_FREEZE, settings.GC_THRESHOLD = False, ""
+    settings.WIDGETS_GC_FREEZE, settings.WIDGETS_GC_THRESHOLD = False, ""
     threshold = gc.get_threshold()
     tune_gc()
     assert gc.get_threshold() == threshold

@@ -5,8 +5,8 @@ from html.parser import HTMLParser
 from django.test import AsyncClient
 
 from bench.loadgen import WidgetRoot, widget_roots
-from widgets.fragments import render_fragment
-from widgets.frames import ParamError, WidgetFrame
+from widgets.render.fragments import render_fragment
+from widgets.render.frames import ParamError, WidgetFrame
 from widgets.sources import SourceError
 
 

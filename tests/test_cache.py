@@ -21,8 +21,8 @@ from widgets.cache import (
     get_or_load,
     widget_cache,
 )
-from widgets.frames import WidgetFrame
 from widgets.registry import registry
+from widgets.render.frames import WidgetFrame
 from widgets.sources import SourceError, SourcesFailed
 
 HTMX = {"HX-Request": "true"}

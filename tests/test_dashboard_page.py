@@ -291,7 +291,7 @@ async def test_a_widget_slow_to_start_its_sources_holds_the_page_back_no_longer_
 ):
     # The gated widget never reaches its sources until let go: the page answers at the limit.
     gate, _ = gated_widgets
-    settings.DASHBOARD_SEND_FIRST_WAIT = 0.2
+    settings.WIDGETS_PAGE_SEND_FIRST_WAIT = 0.2
     started = time.monotonic()
     response = await AsyncClient().get("/")
     answered_after = time.monotonic() - started
@@ -303,7 +303,7 @@ async def test_a_widget_slow_to_start_its_sources_holds_the_page_back_no_longer_
 
 async def test_without_a_wait_the_page_answers_at_once(gated_widgets, settings):
     gate, _ = gated_widgets
-    settings.DASHBOARD_SEND_FIRST_WAIT = 0
+    settings.WIDGETS_PAGE_SEND_FIRST_WAIT = 0
     started = time.monotonic()
     response = await AsyncClient().get("/")
     assert time.monotonic() - started < 0.1

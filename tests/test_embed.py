@@ -1,4 +1,4 @@
-"""Signed embed links (widgets/embed.py) and the embed page (widgets/embed_views.py)."""
+"""Signed embed links (widgets/embed/signing.py) and the embed page (widgets/embed_views.py)."""
 
 import html
 import re
@@ -12,7 +12,7 @@ from django.test import AsyncClient, AsyncRequestFactory
 
 from dashboard.filters import RangeForm
 from widgets.builtin.kpi import Kpi, KpiWidget
-from widgets.embed import (
+from widgets.embed.signing import (
     Embed,
     EmbedExpired,
     EmbedInvalid,

@@ -10,8 +10,8 @@ from django.core.handlers.asgi import ASGIHandler
 from django.http import HttpResponse
 from django.test import AsyncClient, AsyncRequestFactory
 
-from dashboard.middleware import AdminOnlyMiddleware
-from widgets.embed import read_embed
+from widgets.asgi.inline_middleware import AdminOnlyMiddleware
+from widgets.embed.signing import read_embed
 from widgets.models import EmbedLink
 
 db = pytest.mark.django_db(transaction=True)

@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 
 from dashboard.filters import FiltersForm
 from widgets.base import Widget
-from widgets.embed import read_embed
+from widgets.embed.signing import read_embed
 from widgets.registry import registry
 
 

@@ -1,8 +1,8 @@
 from datetime import UTC, datetime
 from unittest import mock
 
-from widgets.fragments import FragmentMemo, render_fragment
-from widgets.frames import ParamError, WidgetFrame
+from widgets.render.fragments import FragmentMemo, render_fragment
+from widgets.render.frames import ParamError, WidgetFrame
 
 LOADED_AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -24,7 +24,7 @@ def ready_frame(**changes) -> WidgetFrame:
 
 def test_a_load_renders_once_for_every_viewer():
     memo = FragmentMemo()
-    with mock.patch("widgets.fragments.render_fragment", wraps=render_fragment) as rendering:
+    with mock.patch("widgets.render.fragments.render_fragment", wraps=render_fragment) as rendering:
         first = memo.render(ready_frame())
         second = memo.render(ready_frame())
     assert first == second
@@ -34,7 +34,7 @@ def test_a_load_renders_once_for_every_viewer():
 
 def test_a_new_load_or_another_age_renders_again():
     memo = FragmentMemo()
-    with mock.patch("widgets.fragments.render_fragment", wraps=render_fragment) as rendering:
+    with mock.patch("widgets.render.fragments.render_fragment", wraps=render_fragment) as rendering:
         memo.render(ready_frame())
         memo.render(ready_frame(loaded_at=LOADED_AT.replace(minute=1)))
         older = memo.render(ready_frame(age_seconds=125, state="stale"))

@@ -2,7 +2,7 @@ import pytest
 from django.template.loader import render_to_string
 
 from widgets.base import Widget
-from widgets.frames import WidgetFrame, loading_frame, widget_url
+from widgets.render.frames import WidgetFrame, loading_frame, widget_url
 from widgets.sources import SourceError
 
 

@@ -10,9 +10,9 @@ from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.urls import path
 
 from dashboard import views
-from dashboard.handler import LeanASGIHandler
 from dashboard.layout import Tile
 from dashboard.models import Order
+from widgets.asgi.handler import LeanASGIHandler
 
 used_connections: list[Any] = []
 

@@ -3,7 +3,7 @@ import builtins
 
 from django.test import override_settings
 
-from widgets.http import aclose_client, get_client
+from widgets.sources.http import aclose_client, get_client
 
 
 async def client_of_a_new_loop():

@@ -7,7 +7,8 @@ import respx
 from django.core.handlers.asgi import ASGIHandler
 from django.test import AsyncClient, AsyncRequestFactory, override_settings
 
-from dashboard.middleware import DashboardMiddleware
+from widgets.middleware import WidgetsMiddleware
+from widgets.sources import gather_sources, http_json
 
 RATES = {"amount": 1.0, "base": "EUR", "date": "2026-11-25", "rates": {"USD": 1.1, "GBP": 0.85}}
 
@@ -84,55 +85,30 @@ async def test_failed_source_is_marked_in_server_timing(settings):
     assert 'desc="failed"' in response["Server-Timing"]
 
 
-async def test_request_metadata_carries_htmx_details_and_page_filters():
-    seen = {}
-
-    async def view(request):
-        seen["dashboard"] = request.dashboard
-        from django.http import HttpResponse
-
-        return HttpResponse("ok")
-
-    from django_htmx.middleware import HtmxMiddleware
-
-    chain = HtmxMiddleware(DashboardMiddleware(view))
-    request = widget_request(
-        "/widgets/revenue/",
-        **{
-            "HX-Trigger": "revenue-root",
-            "HX-Target": "dashboard",
-            "HX-Current-URL": "http://testserver/?range=30d&currency=USD&junk=1",
-        },
-    )
-    await chain(request)
-    metadata = seen["dashboard"]
-    assert metadata.is_htmx is True
-    assert metadata.trigger == "revenue-root"
-    assert metadata.target == "dashboard"
-    assert metadata.current_url == "http://testserver/?range=30d&currency=USD&junk=1"
-    assert metadata.filters == {"range": "30d", "currency": "USD"}
-
-
-async def test_invalid_page_filters_are_left_out_of_metadata():
+async def test_request_details_carry_the_request_id_and_the_sources_timings(rates_upstream):
     seen = {}
 
     async def view(request):
         from django.http import HttpResponse
 
-        seen["filters"] = request.dashboard.filters
+        seen["details"] = request.widgets
+        await gather_sources(http_json("probe-source", "http://rates.test/latest"))
         return HttpResponse("ok")
 
     from django_htmx.middleware import HtmxMiddleware
 
-    request = AsyncRequestFactory().get("/?range=1y&currency=GBP")
-    await HtmxMiddleware(DashboardMiddleware(view))(request)
-    assert seen["filters"] == {"currency": "GBP"}
+    request = widget_request("/widgets/revenue/", **{"X-Request-ID": "abc-123"})
+    response = await HtmxMiddleware(WidgetsMiddleware(view))(request)
+    details = seen["details"]
+    assert details.request_id == "abc-123"
+    assert [timing.name for timing in details.timings] == ["probe-source"]
+    assert response["Server-Timing"].startswith("probe-source;dur=")
 
 
 async def test_each_csp_configuration_is_built_once_with_and_once_without_a_nonce(settings, monkeypatch):
     from django.utils.csp import CSP, build_policy
 
-    from dashboard import middleware
+    from widgets.asgi import inline_middleware as middleware
 
     builds = []
 

@@ -8,7 +8,7 @@ import pytest
 from django.test import AsyncClient
 
 from widgets.base import Widget
-from widgets.embed import embed_path, sign_embed
+from widgets.embed.signing import embed_path, sign_embed
 from widgets.registry import registry
 
 

@@ -6,8 +6,8 @@ from asgiref.sync import ThreadSensitiveContext, sync_to_async
 from django.db import connection, connections
 
 from dashboard.models import Order
-from widgets.orm_threads import OrmThreads
 from widgets.sources import gather_sources, orm, settle_sources
+from widgets.sources.orm import OrmThreads
 
 
 def meet_at(barrier: threading.Barrier):

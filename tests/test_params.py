@@ -2,7 +2,7 @@ import pytest
 from django.test import RequestFactory
 from django_htmx.middleware import HtmxDetails
 
-from widgets.params import page_query, widget_query
+from widgets.render.params import page_query, widget_query
 
 PAGE_URL = "http://testserver/?range=30d&currency=USD"
 

@@ -8,8 +8,8 @@ from asgiref.sync import sync_to_async
 
 from widgets.builtin.kpi import Kpi, KpiWidget
 from widgets.cache import get_or_load
-from widgets.send_first import PendingSends, load_prepared, pending_sends
 from widgets.sources import fetch_json, gather_sources, http_json, orm
+from widgets.sources.send_first import PendingSends, load_prepared, pending_sends
 
 
 async def test_wait_returns_at_once_when_no_request_is_pending():

@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from widgets.shapes import BOOLEAN, NUMBER, STRING, ShapeError, array, obj
+from widgets.sources.shapes import BOOLEAN, NUMBER, STRING, ShapeError, array, obj
 
 
 @pytest.mark.parametrize(

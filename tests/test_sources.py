@@ -6,7 +6,6 @@ import pytest
 from django.db import OperationalError
 from django.test import override_settings
 
-from widgets.shapes import NUMBER, obj
 from widgets.sources import (
     Source,
     SourceError,
@@ -17,7 +16,8 @@ from widgets.sources import (
     run_source,
     settle_sources,
 )
-from widgets.timing import collect_timings
+from widgets.sources.shapes import NUMBER, obj
+from widgets.sources.timing import collect_timings
 
 URL = "https://upstream.example/latest"
 

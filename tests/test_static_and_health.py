@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.db import DatabaseError
 from django.test import AsyncClient, override_settings
 
-from dashboard.static_files import StaticFilesApp
+from widgets.asgi.static import StaticFilesApp
 
 MANIFEST_STORAGE = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

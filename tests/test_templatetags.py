@@ -10,8 +10,8 @@ from django.test import RequestFactory
 
 from dashboard.filters import RangeForm
 from widgets.builtin.kpi import Kpi, KpiWidget
-from widgets.inline import InlineWidgets, render_with_widgets, warn_inline_without_collector
 from widgets.registry import registry
+from widgets.render.inline import InlineWidgets, render_with_widgets, warn_inline_without_collector
 from widgets.sources import SourceError, SourcesFailed
 
 LOADED: list[str] = []
@@ -257,7 +257,7 @@ async def test_one_inline_widget_twice_on_a_page_is_loaded_once(page_templates, 
 
 def test_inline_widget_in_a_plain_render_falls_back_to_lazy_and_warns_once(page_templates, caplog):
     page_templates(**{"plain.html": '{% load widgets %}{% widget "tag_probe" range="7d" inline %}'})
-    with caplog.at_level(logging.WARNING, logger="widgets.inline"):
+    with caplog.at_level(logging.WARNING, logger="widgets.render.inline"):
         first = render_to_string("plain.html")
         second = render_to_string("plain.html")
     assert first == second

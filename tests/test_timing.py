@@ -1,4 +1,4 @@
-from widgets.timing import SourceTiming, collect_timings, record_timing, server_timing_header
+from widgets.sources.timing import SourceTiming, collect_timings, record_timing, server_timing_header
 
 
 def test_timings_recorded_inside_the_block_are_collected():

@@ -41,6 +41,26 @@ class WidgetSettings:
         return float(getattr(settings, "WIDGETS_ORM_SEND_FIRST_WAIT", 0.1))
 
     @property
+    def PAGE_SEND_FIRST_WAIT(self) -> float:
+        """Seconds a dashboard page waits, at most, for its widgets' upstream requests to go out (0: none)."""
+        return float(getattr(settings, "WIDGETS_PAGE_SEND_FIRST_WAIT", 0.05))
+
+    @property
+    def ASGI_LEAN_HANDLER(self) -> bool:
+        """``get_asgi_application`` skips Django's per-request thread when a request ran no sync code."""
+        return bool(getattr(settings, "WIDGETS_ASGI_LEAN_HANDLER", True))
+
+    @property
+    def GC_FREEZE(self) -> bool:
+        """Each worker freezes its start-up objects out of the garbage collector's sight."""
+        return bool(getattr(settings, "WIDGETS_GC_FREEZE", True))
+
+    @property
+    def GC_THRESHOLD(self) -> str:
+        """Each worker's ``gc.set_threshold()``, as ``"10000,20,100"``; empty: Python's defaults."""
+        return str(getattr(settings, "WIDGETS_GC_THRESHOLD", "10000,20,100"))
+
+    @property
     def CACHE_ENABLED(self) -> bool:
         """Cache what widgets load (``widgets.cache``); off, every request loads."""
         return bool(getattr(settings, "WIDGETS_CACHE_ENABLED", True))

@@ -16,8 +16,8 @@ from bench.benchapp.queries import PaidOrders, asummarise_paid_orders, summarise
 from bench.benchapp.widgets import paid_orders_kpis, upstream_base
 from dashboard.filters import parse_filters
 from widgets.base import Widget
-from widgets.frames import WidgetFrame, loading_frame, widget_url
 from widgets.registry import registry
+from widgets.render import WidgetFrame, loading_frame, widget_url
 
 UPSTREAM_TIMEOUT_SECONDS = 10.0
 

@@ -6,8 +6,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from widgets.base import Widget
-from widgets.shapes import NUMBER, STRING, obj
-from widgets.sources import Source, UpstreamError, gather_sources, http_json
+from widgets.sources import NUMBER, STRING, Source, UpstreamError, gather_sources, http_json, obj
 
 RATES_SHAPE = obj({"amount": NUMBER, "base": STRING, "date": STRING, "rates": obj(values=NUMBER)})
 

@@ -5,8 +5,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from widgets.base import Widget
-from widgets.shapes import STRING, array, obj
-from widgets.sources import gather_sources, http_json
+from widgets.sources import STRING, array, gather_sources, http_json, obj
 
 SUMMARY_SHAPE = obj(
     {

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from widgets.base import Widget
-from widgets.http import get_client
-from widgets.sources import Source, settle_sources
+from widgets.sources import Source, get_client, settle_sources
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@
 
 The tag does no I/O. A lazy widget is the frame in its ``loading`` state,
 which htmx loads from the widget endpoint. An ``inline`` one is a marker that
-``widgets.inline.render_with_widgets`` replaces with the loaded widget; in a
+``widgets.render.inline.render_with_widgets`` replaces with the loaded widget; in a
 template rendered any other way it falls back to the lazy placeholder.
 Parameters are checked with the widget's form as the tag renders: invalid
 ones, and an unknown widget, render the frame's error states instead.
@@ -24,10 +24,16 @@ from django.template.context import Context
 from django.template.engine import Engine
 
 from widgets.base import Widget
-from widgets.fragments import FRAGMENT_TEMPLATE
-from widgets.frames import ParamError, WidgetFrame, loading_frame
-from widgets.inline import COLLECTOR_CONTEXT_KEY, InlineWidgets, warn_inline_without_collector
 from widgets.registry import registry
+from widgets.render import (
+    COLLECTOR_CONTEXT_KEY,
+    FRAGMENT_TEMPLATE,
+    InlineWidgets,
+    ParamError,
+    WidgetFrame,
+    loading_frame,
+    warn_inline_without_collector,
+)
 
 register = template.Library()
 

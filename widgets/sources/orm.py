@@ -17,6 +17,8 @@ from asgiref.sync import ThreadSensitiveContext
 from django.db import connections
 
 from widgets.conf import widget_settings
+from widgets.sources.run import Source
+from widgets.sources.send_first import pending_sends
 
 
 def close_thread_connections() -> None:
@@ -78,3 +80,18 @@ def orm_threads() -> OrmThreads:
     if _orm_threads is None:
         _orm_threads = OrmThreads(widget_settings.ORM_THREADS)
     return _orm_threads
+
+
+def orm[T](name: str, load: Callable[[], Awaitable[T]], *, deadline: float | None = None) -> Source[T]:
+    """A source backed by async ORM calls (``aaggregate``, ``acount``, ``async for`` ...).
+
+    It runs on a thread of its own (``OrmThreads`` above), so the ORM
+    sources of different widgets in one response run in parallel, once the
+    upstream requests being prepared are on the wire (see ``widgets.sources.send_first``).
+    """
+    return Source(name, lambda: run_orm(load), deadline)
+
+
+async def run_orm[T](load: Callable[[], Awaitable[T]]) -> T:
+    await pending_sends.wait_until_sent(widget_settings.ORM_SEND_FIRST_WAIT)
+    return await orm_threads().run(load)

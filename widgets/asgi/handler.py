@@ -18,7 +18,7 @@ response in the event loop) when
 
 Dispatching those no-op receivers cost about a tenth of a cached widget
 request. Otherwise the handler does exactly what Django does.
-``ASGI_LEAN_HANDLER=false`` turns it off.
+``WIDGETS_ASGI_LEAN_HANDLER = False`` turns it off.
 """
 
 import asyncio

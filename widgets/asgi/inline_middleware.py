@@ -1,18 +1,15 @@
-"""Async middleware: HTMX metadata on the request, timing and cache headers on the response.
+"""Django's stock middleware, run in the event loop; sessions and auth for the admin's path only.
 
 Every middleware in settings.MIDDLEWARE must run in the event loop: Django's
 ``MiddlewareMixin`` hops to a thread for each ``process_request`` and
-``process_response`` of an async request. The stock middleware we use only
-compute (no I/O), so ``RunInline`` calls their hooks directly in the loop.
-Sessions, authentication and messages do I/O; ``AdminOnlyMiddleware`` runs
-them for the admin's requests only.
+``process_response`` of an async request. The stock middleware listed here
+only compute (no I/O), so ``RunInline`` calls their hooks directly in the
+loop. Sessions, authentication and messages do I/O; ``AdminOnlyMiddleware``
+runs them for the admin's requests only.
 """
 
-import re
 import secrets
-import uuid
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
 from asgiref.sync import markcoroutinefunction
@@ -20,76 +17,13 @@ from django.conf import settings
 from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware import clickjacking, common, csp, security
 from django.urls import NoReverseMatch, reverse
-from django.utils.cache import patch_vary_headers
 from django.utils.csp import CSP, build_policy
 from django.utils.functional import cached_property
 
-from dashboard.filters import FiltersForm
-from widgets.params import page_query
-from widgets.requests import HtmxHttpRequest
-from widgets.timing import SourceTiming, collect_timings, server_timing_header
-
-AsyncGetResponse = Callable[[HttpRequest], Awaitable[HttpResponseBase]]
-
-REQUEST_ID_HEADER = "X-Request-ID"
-_VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
-
-
-@dataclass(frozen=True)
-class DashboardRequest:
-    """What a widget or page may want to know about the HTMX request that reached it."""
-
-    request_id: str
-    is_htmx: bool
-    trigger: str | None
-    target: str | None
-    current_url: str | None
-    page_query: QueryDict
-    timings: list[SourceTiming] = field(default_factory=list)
-
-    @cached_property
-    def filters(self) -> dict[str, Any]:
-        """The valid dashboard filters of the page (the HTMX page URL's, else this URL's).
-
-        Parsed on first use: validating a form is a quarter of a cached widget
-        request's cost, and most requests never ask.
-        """
-        form = FiltersForm(data=self.page_query)
-        form.is_valid()
-        return {name: value for name, value in form.cleaned_data.items() if value}
-
-
-class DashboardMiddleware:
-    """Attach ``request.dashboard``; set Vary, Server-Timing and the request id."""
-
-    sync_capable = False
-    async_capable = True
-
-    def __init__(self, get_response: AsyncGetResponse) -> None:
-        self.get_response = get_response
-        markcoroutinefunction(self)
-
-    async def __call__(self, request: HtmxHttpRequest) -> HttpResponseBase:
-        incoming_id = request.headers.get(REQUEST_ID_HEADER, "")
-        with collect_timings() as timings:
-            request.dashboard = DashboardRequest(  # type: ignore[attr-defined]
-                request_id=incoming_id if _VALID_REQUEST_ID.fullmatch(incoming_id) else uuid.uuid4().hex,
-                is_htmx=bool(request.htmx),
-                trigger=request.htmx.trigger,
-                target=request.htmx.target,
-                current_url=request.htmx.current_url,
-                page_query=page_query(request) if request.htmx else request.GET,
-                timings=timings,
-            )
-            response = await self.get_response(request)
-        patch_vary_headers(response, ["HX-Request"])
-        response[REQUEST_ID_HEADER] = request.dashboard.request_id  # type: ignore[attr-defined]
-        if timings and not response.streaming:
-            response["Server-Timing"] = server_timing_header(timings)
-        return response
+from widgets.request_types import AsyncGetResponse, HtmxHttpRequest
 
 
 class RunInline:

@@ -12,8 +12,8 @@ from collections.abc import Hashable
 from django.template.loader import get_template
 from django.utils.safestring import SafeString
 
-from widgets.frames import WidgetFrame
 from widgets.memo import LruMemo
+from widgets.render.frames import WidgetFrame
 
 FRAGMENT_TEMPLATE = "widgets/frame.html#widget"
 

@@ -6,10 +6,16 @@ process keeps upstream connections alive between requests.
 """
 
 import asyncio
+import json
+from collections.abc import Mapping
+from typing import Any
 
 import httpx
 
 from widgets.conf import widget_settings
+from widgets.sources.run import Source, UpstreamError
+from widgets.sources.send_first import pending_sends
+from widgets.sources.shapes import Shape
 
 _client: httpx.AsyncClient | None = None
 _client_loop: asyncio.AbstractEventLoop | None = None
@@ -45,3 +51,30 @@ async def aclose_client() -> None:
     client, _client, _client_loop = _client, None, None
     if client is not None and not client.is_closed:
         await client.aclose()
+
+
+async def fetch_json(url: str, *, params: Mapping[str, str] | None = None, shape: Shape | None = None) -> Any:
+    """GET ``url`` with the shared client and return its JSON, checked against ``shape``."""
+    with pending_sends.sending() as trace:
+        response = await get_client().get(url, params=params, extensions={"trace": trace})
+    if response.status_code >= 400:
+        raise UpstreamError(f"upstream answered HTTP {response.status_code}")
+    try:
+        data = json.loads(response.content)
+    except ValueError:
+        raise UpstreamError("upstream answered something that is not JSON") from None
+    if shape is not None:
+        shape.check(data)
+    return data
+
+
+def http_json(
+    name: str,
+    url: str,
+    *,
+    params: Mapping[str, str] | None = None,
+    shape: Shape | None = None,
+    deadline: float | None = None,
+) -> Source[Any]:
+    """A source that fetches JSON from an external API."""
+    return Source(name, lambda: fetch_json(url, params=params, shape=shape), deadline)

@@ -7,10 +7,9 @@ Nothing here renders: the view turns a failure into the widget's error state.
 """
 
 import asyncio
-import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,11 +17,9 @@ import httpx
 from django.db import DatabaseError
 
 from widgets.conf import widget_settings
-from widgets.http import get_client
-from widgets.orm_threads import orm_threads
-from widgets.send_first import load_prepared, pending_sends
-from widgets.shapes import Shape, ShapeError
-from widgets.timing import SourceTiming, record_timing
+from widgets.sources.send_first import load_prepared
+from widgets.sources.shapes import ShapeError
+from widgets.sources.timing import SourceTiming, record_timing
 
 logger = logging.getLogger(__name__)
 
@@ -129,45 +126,3 @@ async def gather_sources(*sources: Source[Any]) -> dict[str, Any]:
     if errors:
         raise SourcesFailed(errors)
     return {name: result.value for name, result in results.items()}
-
-
-async def fetch_json(url: str, *, params: Mapping[str, str] | None = None, shape: Shape | None = None) -> Any:
-    """GET ``url`` with the shared client and return its JSON, checked against ``shape``."""
-    with pending_sends.sending() as trace:
-        response = await get_client().get(url, params=params, extensions={"trace": trace})
-    if response.status_code >= 400:
-        raise UpstreamError(f"upstream answered HTTP {response.status_code}")
-    try:
-        data = json.loads(response.content)
-    except ValueError:
-        raise UpstreamError("upstream answered something that is not JSON") from None
-    if shape is not None:
-        shape.check(data)
-    return data
-
-
-def http_json(
-    name: str,
-    url: str,
-    *,
-    params: Mapping[str, str] | None = None,
-    shape: Shape | None = None,
-    deadline: float | None = None,
-) -> Source[Any]:
-    """A source that fetches JSON from an external API."""
-    return Source(name, lambda: fetch_json(url, params=params, shape=shape), deadline)
-
-
-def orm[T](name: str, load: Callable[[], Awaitable[T]], *, deadline: float | None = None) -> Source[T]:
-    """A source backed by async ORM calls (``aaggregate``, ``acount``, ``async for`` ...).
-
-    It runs on a thread of its own (see ``widgets.orm_threads``), so the ORM
-    sources of different widgets in one response run in parallel, once the
-    upstream requests being prepared are on the wire (see ``widgets.send_first``).
-    """
-    return Source(name, lambda: run_orm(load), deadline)
-
-
-async def run_orm[T](load: Callable[[], Awaitable[T]]) -> T:
-    await pending_sends.wait_until_sent(widget_settings.ORM_SEND_FIRST_WAIT)
-    return await orm_threads().run(load)

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 from django.http import QueryDict
 
 from widgets.memo import LruMemo
-from widgets.requests import HtmxHttpRequest
+from widgets.request_types import HtmxHttpRequest
 
 # Every widget on a page, and every poll of it, sends the same page URL.
 _page_queries: LruMemo[str, QueryDict] = LruMemo(max_entries=1000)

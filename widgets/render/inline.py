@@ -28,8 +28,8 @@ from django.utils.safestring import SafeString, mark_safe
 
 from widgets.base import Widget
 from widgets.cache import cache_key
-from widgets.fragments import fragment_memo
-from widgets.views import load_frame
+from widgets.render.fragments import fragment_memo
+from widgets.render.loading import load_frame
 
 logger = logging.getLogger(__name__)
 

@@ -22,169 +22,33 @@ tries Redis again after a short cool-down.
 
 import asyncio
 import contextvars
-import functools
-import hashlib
-import json
 import logging
 import pickle
 import secrets
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Coroutine, Hashable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from asgiref.sync import ThreadSensitiveContext
-from redis.asyncio import BlockingConnectionPool, Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
-from redis.commands.core import AsyncScript
-from redis.exceptions import RedisError
+from redis.asyncio import Redis
 
 from widgets.base import Widget
+from widgets.cache.keys import cache_key
+from widgets.cache.policy import CachePolicy, cache_policy, is_cached
+from widgets.cache.redis_link import REDIS_ERRORS, RELEASE_LOCK, RedisLink
+from widgets.cache.results import CachedResult, CacheEntry, LoadFailure, Outcome
 from widgets.conf import widget_settings
-from widgets.memo import LruMemo
-from widgets.send_first import load_prepared, pending_sends
-from widgets.sources import SourceError, SourcesFailed
+from widgets.sources import SourceError, SourcesFailed, load_prepared, pending_sends
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("widgets.cache")
 
-# Part of every key: bump it when what is stored changes shape.
-KEY_FORMAT_VERSION = 1
 # How often a request waiting for another process's load looks for its value.
 LOCK_POLL_SECONDS = 0.025
 # A waiter whose loader vanished without a value tries to take the lock this often before loading anyway.
 LOCK_ATTEMPTS = 3
-# After a Redis failure: how long to use only the in-process store, and how often to say so in the log.
-REDIS_RETRY_SECONDS = 5.0
-REDIS_WARNING_INTERVAL = 60.0
-# Deletes the lock only if it still holds our token: an expired lock may be someone else's by now.
-RELEASE_LOCK = """
-if redis.call("get", KEYS[1]) == ARGV[1] then
-    return redis.call("del", KEYS[1])
-end
-return 0
-"""
-REDIS_ERRORS = (RedisError, OSError)
-
-
-def cache_key(widget: Widget, params: Mapping[str, Any]) -> str:
-    """The key of ``widget``'s value for ``params``: the only place keys are built.
-
-    ``<prefix>:v<format>:<widget name>:<hash>``, the hash over the cleaned
-    parameters sorted by name, so their order never matters.
-    """
-    prefix = widget_settings.CACHE_KEY_PREFIX
-    try:
-        # Types too: 1, 1.0 and True are equal and hash alike, but are three keys.
-        memo_key = (
-            prefix,
-            widget.name,
-            tuple((name, type(value), value) for name, value in sorted(params.items())),
-        )
-        hash(memo_key)
-    except TypeError:  # a list from a multiple-choice field, say: build it every time
-        return _build_cache_key(prefix, widget.name, params)
-    return _cache_keys.get_or_make(memo_key, lambda: _build_cache_key(prefix, widget.name, params))
-
-
-# Every request for a widget builds its key; most ask for a few parameter combinations.
-_cache_keys: LruMemo[Hashable, str] = LruMemo(max_entries=1000)
-
-
-def _build_cache_key(prefix: str, widget_name: str, params: Mapping[str, Any]) -> str:
-    canonical = json.dumps(params, sort_keys=True, separators=(",", ":"), default=_canonical)
-    digest = hashlib.sha256(canonical.encode()).hexdigest()[:16]
-    return f"{prefix}:v{KEY_FORMAT_VERSION}:{widget_name}:{digest}"
-
-
-def _canonical(value: Any) -> Any:
-    if isinstance(value, set | frozenset):
-        return sorted(str(item) for item in value)
-    if hasattr(value, "_meta") and hasattr(value, "pk"):  # a model instance from a ModelChoiceField
-        return f"{value._meta.label_lower}:{value.pk}"
-    return str(value)
-
-
-@dataclass(frozen=True)
-class CachePolicy:
-    """How long a widget's value is fresh, then how long more it may be served stale."""
-
-    fresh_seconds: float
-    stale_seconds: float
-
-    @property
-    def expiry_seconds(self) -> float:
-        return self.fresh_seconds + self.stale_seconds
-
-
-def cache_policy(widget: Widget) -> CachePolicy:
-    """The widget's ``cache_seconds`` and ``stale_seconds``, defaults applied."""
-    return _policy(widget.refresh_seconds, widget.cache_seconds, widget.stale_seconds)
-
-
-@functools.lru_cache(maxsize=256)
-def _policy(refresh_seconds: float, cache_seconds: float | None, stale_seconds: float | None) -> CachePolicy:
-    # Made once per combination: a page asks for each of its widgets' policies on every view.
-    fresh = max(0, refresh_seconds if cache_seconds is None else cache_seconds)
-    if stale_seconds is not None:
-        return CachePolicy(fresh, max(0, stale_seconds))
-    return CachePolicy(fresh, max(10 * fresh, 300) if fresh > 0 else 0)
-
-
-def is_cached(policy: CachePolicy) -> bool:
-    """Whether values under ``policy`` are cached at all (caching on, and fresh for some time)."""
-    return widget_settings.CACHE_ENABLED and policy.fresh_seconds > 0
-
-
-@dataclass(frozen=True)
-class CacheEntry:
-    """A loaded value and when it was loaded (seconds since the epoch, shared by every process)."""
-
-    value: Mapping[str, Any]
-    stored_at: float
-
-
-@dataclass(frozen=True)
-class LoadFailure:
-    """A failed load: which sources failed and why. Kept as plain pairs, so it pickles."""
-
-    errors: tuple[tuple[str, str], ...]
-    failed_at: float
-
-    @classmethod
-    def of(cls, errors: list[SourceError], failed_at: float) -> "LoadFailure":
-        return cls(tuple((error.source, error.reason) for error in errors), failed_at)
-
-    @property
-    def source_errors(self) -> list[SourceError]:
-        return [SourceError(source, reason) for source, reason in self.errors]
-
-
-type Outcome = CacheEntry | LoadFailure
-
-
-@dataclass(frozen=True)
-class CachedResult:
-    """What ``get_or_load`` hands the view: a value, fresh or stale, or why there is none.
-
-    ``errors`` lists the failed sources of the last load: with a value, it was
-    served stale because refreshing failed; without one, the widget is in error.
-    """
-
-    value: Mapping[str, Any] | None
-    # When the value was loaded; without a value, when loading failed.
-    loaded_at: datetime | None = None
-    age_seconds: float = 0.0
-    is_stale: bool = False
-    errors: list[SourceError] = field(default_factory=list)
-
-    @property
-    def state(self) -> Literal["ready", "stale", "error"]:
-        if self.value is None:
-            return "error"
-        return "stale" if self.is_stale else "ready"
 
 
 @dataclass
@@ -204,76 +68,6 @@ class _Flight:
     task: "asyncio.Task[Outcome]"
     is_refresh: bool
     waiters: int = 0
-
-
-class RedisLink:
-    """The optional Redis client: one per event loop, set aside for a cool-down after a failure."""
-
-    def __init__(self) -> None:
-        self._client: Redis | None = None
-        self._release_script: AsyncScript | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._url: str | None = None
-        self._down_until = float("-inf")
-        self._warned_at: float | None = None
-        self._is_down = False
-
-    async def client(self, now: float) -> Redis | None:
-        """The client for the running loop, or None: Redis not configured, or cooling down."""
-        url = widget_settings.REDIS_URL
-        if url is None or now < self._down_until:
-            return None
-        loop = asyncio.get_running_loop()
-        if self._client is None or self._loop is not loop or self._url != url:
-            if self._loop is loop:
-                await self.aclose()
-            timeout = widget_settings.REDIS_TIMEOUT
-            # A bounded pool: a burst of requests waits for a connection rather than opening
-            # one each. No retries: a failed command falls back to the in-process store at once.
-            pool = BlockingConnectionPool.from_url(
-                url,
-                max_connections=widget_settings.REDIS_MAX_CONNECTIONS,
-                timeout=timeout,
-                socket_connect_timeout=timeout,
-                socket_timeout=timeout,
-                retry=Retry(NoBackoff(), 0),
-            )
-            self._client = Redis.from_pool(pool)
-            self._release_script = self._client.register_script(RELEASE_LOCK)
-            self._loop, self._url = loop, url
-        return self._client
-
-    async def release(self, lock_key: str, token: str) -> None:
-        if self._release_script is not None:
-            await self._release_script(keys=[lock_key], args=[token])
-
-    def succeeded(self) -> None:
-        if self._is_down:
-            self._is_down = False
-            logger.info("Widget cache: Redis is reachable again")
-
-    def failed(self, error: Exception, now: float) -> None:
-        """Use only the in-process store for a while; log it, but not on every request."""
-        self._down_until = now + REDIS_RETRY_SECONDS
-        self._is_down = True
-        if self._warned_at is None or now - self._warned_at >= REDIS_WARNING_INTERVAL:
-            self._warned_at = now
-            logger.warning(
-                "Widget cache: Redis unavailable (%s: %s); using the in-process cache, retrying every %g s",
-                type(error).__name__,
-                error,
-                REDIS_RETRY_SECONDS,
-            )
-
-    async def aclose(self) -> None:
-        client, self._client, self._release_script = self._client, None, None
-        is_same_loop = self._loop is asyncio.get_running_loop()
-        self._loop = self._url = None
-        if client is not None and is_same_loop:
-            await client.aclose()
-
-    def reset(self) -> None:
-        self._down_until, self._warned_at, self._is_down = float("-inf"), None, False
 
 
 class WidgetCache:

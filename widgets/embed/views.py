@@ -1,6 +1,6 @@
 """The embed page (``/embed/<token>/``) and oEmbed (``/oembed``).
 
-An embed page shows the one widget its signed token fixes (``widgets.embed``)
+An embed page shows the one widget its signed token fixes (``widgets.embed.signing``)
 and nothing else. It refreshes by polling its own URL: with ``HX-Request``
 (htmx in the iframe) or ``?fragment=1`` (the script embed) it answers with
 the widget's fragment alone. It sets no cookie, may be framed by the site
@@ -25,11 +25,10 @@ from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_safe
 
 from widgets.conf import widget_settings
-from widgets.embed import EmbedError, changed_query, embed_path, read_embed, token_from_url
-from widgets.frames import WidgetFrame
+from widgets.embed.signing import EmbedError, changed_query, embed_path, read_embed, token_from_url
 from widgets.registry import registry
-from widgets.requests import HtmxHttpRequest
-from widgets.views import fragment_response, frame_for
+from widgets.render import WidgetFrame, fragment_response, frame_for
+from widgets.request_types import HtmxHttpRequest
 
 EMBED_TEMPLATE = "widgets/embed.html"
 MESSAGE_TEMPLATE = "widgets/embed.html#message"

@@ -12,8 +12,9 @@ Reference cycles are still collected.
 
 import gc
 
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+
+from widgets.conf import widget_settings
 
 
 def parse_threshold(value: str) -> tuple[int, ...]:
@@ -26,16 +27,16 @@ def parse_threshold(value: str) -> tuple[int, ...]:
         numbers = ()
     if not 1 <= len(numbers) <= 3 or any(number < 0 for number in numbers):
         raise ImproperlyConfigured(
-            f"GC_THRESHOLD must be one to three whole numbers separated by commas, got {value!r}"
+            f"WIDGETS_GC_THRESHOLD must be one to three whole numbers separated by commas, got {value!r}"
         )
     return numbers
 
 
 def tune_gc() -> None:
-    """Apply ``GC_THRESHOLD`` and ``GC_FREEZE``: call it when the process is ready to serve."""
-    threshold = parse_threshold(settings.GC_THRESHOLD)
+    """Apply ``WIDGETS_GC_THRESHOLD`` and ``WIDGETS_GC_FREEZE`` once the process is ready to serve."""
+    threshold = parse_threshold(widget_settings.GC_THRESHOLD)
     if threshold:
         gc.set_threshold(*threshold)
-    if settings.GC_FREEZE:
+    if widget_settings.GC_FREEZE:
         gc.collect()  # what start-up left as garbage is freed, not frozen
         gc.freeze()

@@ -1,0 +1,50 @@
+"""The ASGI application: lifespan, static files before Django, and Django's handler without its thread.
+
+``get_asgi_application()`` is what a project's ``asgi.py`` serves::
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")
+    application = get_asgi_application()
+
+- ``handler``: Django's ``ASGIHandler`` minus the per-request thread when nothing needs it;
+- ``static``: whitenoise's files answered as native ASGI, before Django;
+- ``lifespan``: the shared HTTP client built at start-up, clients closed at shutdown;
+- ``gc``: the worker's garbage collector tuned once it is ready;
+- ``inline_middleware``: Django's stock middleware run in the event loop, sessions for the admin only.
+"""
+
+from typing import Any
+
+import django
+from django.core.handlers.asgi import ASGIHandler
+
+from widgets.asgi.handler import LeanASGIHandler
+from widgets.asgi.lifespan import run_lifespan
+from widgets.asgi.static import ASGIApp, Receive, Scope, Send, StaticFilesApp
+from widgets.conf import widget_settings
+
+
+class WidgetsASGIApp:
+    """Lifespan answered here; every HTTP request to ``app`` (static files, then Django)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await run_lifespan(receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
+def get_asgi_application() -> WidgetsASGIApp:
+    """Set Django up and return the application uvicorn serves (use it in place of Django's).
+
+    With ``WIDGETS_ASGI_LEAN_HANDLER`` off, Django's own ``ASGIHandler`` serves
+    the requests; static files and the lifespan are answered either way.
+    """
+    django.setup(set_prefix=False)
+    handler: Any = LeanASGIHandler() if widget_settings.ASGI_LEAN_HANDLER else ASGIHandler()
+    return WidgetsASGIApp(StaticFilesApp(handler))
+
+
+__all__ = ["LeanASGIHandler", "StaticFilesApp", "WidgetsASGIApp", "get_asgi_application"]

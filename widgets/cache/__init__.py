@@ -1,0 +1,27 @@
+"""The widget cache: keys, fresh TTL, stale-while-revalidate, stale-if-error, single-flight.
+
+- ``keys``: ``cache_key``, the only place keys are built;
+- ``policy``: how long a widget's value is fresh, then stale;
+- ``results``: what a load leaves (an entry or a failure) and what a lookup gives;
+- ``redis_link``: the optional Redis client, and its cool-down after failures;
+- ``store``: ``WidgetCache``, the in-process store, single-flight within and across processes.
+"""
+
+from widgets.cache.keys import cache_key
+from widgets.cache.policy import CachePolicy, cache_policy
+from widgets.cache.results import CachedResult, CacheEntry, LoadFailure
+from widgets.cache.store import WidgetCache, aclose_cache, get_or_load, peek, widget_cache
+
+__all__ = [
+    "CacheEntry",
+    "CachePolicy",
+    "CachedResult",
+    "LoadFailure",
+    "WidgetCache",
+    "aclose_cache",
+    "cache_key",
+    "cache_policy",
+    "get_or_load",
+    "peek",
+    "widget_cache",
+]

@@ -1,0 +1,51 @@
+"""Cache keys: the only place they are built."""
+
+import hashlib
+import json
+from collections.abc import Hashable, Mapping
+from typing import Any
+
+from widgets.base import Widget
+from widgets.conf import widget_settings
+from widgets.memo import LruMemo
+
+# Part of every key: bump it when what is stored changes shape.
+KEY_FORMAT_VERSION = 1
+
+
+def cache_key(widget: Widget, params: Mapping[str, Any]) -> str:
+    """The key of ``widget``'s value for ``params``: the only place keys are built.
+
+    ``<prefix>:v<format>:<widget name>:<hash>``, the hash over the cleaned
+    parameters sorted by name, so their order never matters.
+    """
+    prefix = widget_settings.CACHE_KEY_PREFIX
+    try:
+        # Types too: 1, 1.0 and True are equal and hash alike, but are three keys.
+        memo_key = (
+            prefix,
+            widget.name,
+            tuple((name, type(value), value) for name, value in sorted(params.items())),
+        )
+        hash(memo_key)
+    except TypeError:  # a list from a multiple-choice field, say: build it every time
+        return _build_cache_key(prefix, widget.name, params)
+    return _cache_keys.get_or_make(memo_key, lambda: _build_cache_key(prefix, widget.name, params))
+
+
+# Every request for a widget builds its key; most ask for a few parameter combinations.
+_cache_keys: LruMemo[Hashable, str] = LruMemo(max_entries=1000)
+
+
+def _build_cache_key(prefix: str, widget_name: str, params: Mapping[str, Any]) -> str:
+    canonical = json.dumps(params, sort_keys=True, separators=(",", ":"), default=_canonical)
+    digest = hashlib.sha256(canonical.encode()).hexdigest()[:16]
+    return f"{prefix}:v{KEY_FORMAT_VERSION}:{widget_name}:{digest}"
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, set | frozenset):
+        return sorted(str(item) for item in value)
+    if hasattr(value, "_meta") and hasattr(value, "pk"):  # a model instance from a ModelChoiceField
+        return f"{value._meta.label_lower}:{value.pk}"
+    return str(value)

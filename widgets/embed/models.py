@@ -1,0 +1,72 @@
+"""Embed links staff create in the admin: a record of who shared which widget, and its signed URL.
+
+The URL carries everything (``widgets.embed.signing``): the embed page never reads
+this table, so serving an embed stays free of database work, and deleting a
+link does not revoke its URL. Give links an expiry.
+"""
+
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from widgets.embed.signing import embed_url, normalise_params, sign_embed
+from widgets.registry import registry
+
+
+def widget_choices() -> list[tuple[str, str]]:
+    """The registered widgets, read when a form is built (widgets register at start-up)."""
+    return [(widget.name, f"{widget.title} ({widget.name})") for widget in registry]
+
+
+class EmbedLink(models.Model):
+    widget_name = models.CharField("widget", max_length=100, choices=widget_choices)
+    params = models.JSONField(
+        "parameters",
+        default=dict,
+        blank=True,
+        help_text='The widget\'s parameters as a JSON object, e.g. {"range": "30d"}. '
+        "Missing ones get the widget's defaults.",
+    )
+    expires_at = models.DateTimeField("expires", null=True, blank=True, help_text="Empty: never expires.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "embed link"
+        # Declared, so that the system checks need not connect to the database to ask.
+        required_db_features = ["supports_json_field"]
+
+    def __str__(self) -> str:
+        return f"{self.widget_name} embed #{self.pk}"
+
+    def clean(self) -> None:
+        """Validate the parameters with the widget's form and keep them normalised."""
+        if not isinstance(self.params, dict):
+            raise ValidationError({"params": 'Give the parameters as a JSON object, e.g. {"range": "30d"}.'})
+        if self.widget_name:
+            try:
+                self.params = normalise_params(self.widget_name, self.params)
+            except ValueError as error:
+                raise ValidationError({"params": str(error)}) from None
+        if self.expires_at is not None and self.expires_at <= datetime.now(UTC):
+            raise ValidationError({"expires_at": "Choose a time in the future, or none."})
+
+    @property
+    def token(self) -> str:
+        """The signed token; ``ValueError`` if the widget or its parameters are no longer valid."""
+        return sign_embed(self.widget_name, self.params, expires_at=self.expires_at)
+
+    @property
+    def url(self) -> str:
+        """The absolute embed URL, on ``SITE_URL``."""
+        return embed_url(self.token)

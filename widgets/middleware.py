@@ -1,0 +1,50 @@
+"""``WidgetsMiddleware``: our request details beside django-htmx's ``request.htmx``, and response headers."""
+
+import re
+import uuid
+from dataclasses import dataclass, field
+
+from asgiref.sync import markcoroutinefunction
+from django.http import HttpRequest, HttpResponseBase
+from django.utils.cache import patch_vary_headers
+
+from widgets.request_types import AsyncGetResponse
+from widgets.sources import SourceTiming, collect_timings, server_timing_header
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+@dataclass(frozen=True)
+class RequestDetails:
+    """What the framework adds to a request as ``request.widgets``: its id and its sources' timings."""
+
+    request_id: str
+    timings: list[SourceTiming] = field(default_factory=list)
+
+
+class WidgetsMiddleware:
+    """Attach ``request.widgets``; set ``Vary: HX-Request``, ``Server-Timing`` and ``X-Request-ID``.
+
+    Put it after django-htmx's ``HtmxMiddleware``. Async only: no thread hop.
+    """
+
+    sync_capable = False
+    async_capable = True
+
+    def __init__(self, get_response: AsyncGetResponse) -> None:
+        self.get_response = get_response
+        markcoroutinefunction(self)
+
+    async def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        incoming_id = request.headers.get(REQUEST_ID_HEADER, "")
+        request_id = incoming_id if _VALID_REQUEST_ID.fullmatch(incoming_id) else uuid.uuid4().hex
+        with collect_timings() as timings:
+            request.widgets = RequestDetails(request_id, timings)  # type: ignore[attr-defined]
+            response = await self.get_response(request)
+        # A widget URL answers a fragment to htmx and a page to everyone else.
+        patch_vary_headers(response, ["HX-Request"])
+        response[REQUEST_ID_HEADER] = request_id
+        if timings and not response.streaming:
+            response["Server-Timing"] = server_timing_header(timings)
+        return response
