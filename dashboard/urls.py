@@ -4,15 +4,12 @@ from django.urls import include, path
 from dashboard.examples import embed_example_view
 from dashboard.health import healthz, readyz
 from dashboard.views import dashboard_view
-from widgets.embed.views import oembed_view
 
 urlpatterns = [
     path("", dashboard_view, name="dashboard"),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
-    path("widgets/", include("widgets.urls")),
-    path("embed/", include("widgets.embed.urls")),
-    path("oembed", oembed_view, name="oembed"),
+    path("", include("widgets.urls")),
     # Sessions and auth run for this prefix only (widgets.asgi.inline_middleware.AdminOnlyMiddleware).
     path("admin/", admin.site.urls),
     path("examples/embed/", embed_example_view, name="embed_example"),

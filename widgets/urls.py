@@ -1,9 +1,19 @@
+"""Every endpoint of the app, under one include: ``path("", include("widgets.urls"))``.
+
+- ``widgets/<name>/``: one widget (``widgets:widget``);
+- ``embed/<token>/``: a widget fixed by a signed link, for other sites (``widgets:embed``);
+- ``oembed``: oEmbed for embed links (``widgets:oembed``).
+"""
+
 from django.urls import path
 
+from widgets.embed.views import embed_view, oembed_view
 from widgets.views import widget_view
 
 app_name = "widgets"
 
 urlpatterns = [
-    path("<slug:name>/", widget_view, name="widget"),
+    path("widgets/<slug:name>/", widget_view, name="widget"),
+    path("embed/<str:token>/", embed_view, name="embed"),
+    path("oembed", oembed_view, name="oembed"),
 ]

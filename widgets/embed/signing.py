@@ -24,7 +24,7 @@ from widgets.conf import widget_settings
 from widgets.registry import registry
 
 SALT = "widgets.embed"
-URL_NAME = "embed:widget"
+URL_NAME = "widgets:embed"
 # The one query parameter an embed URL accepts: the script embed asks for the bare fragment.
 FRAGMENT_QUERY = ("fragment", "1")
 

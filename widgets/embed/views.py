@@ -33,8 +33,7 @@ from widgets.request_types import HtmxHttpRequest
 EMBED_TEMPLATE = "widgets/embed.html"
 MESSAGE_TEMPLATE = "widgets/embed.html#message"
 IFRAME_TEMPLATE = "widgets/embed_iframe.html"
-# The project routes oEmbed under this name (``path("oembed", oembed_view, name="oembed")``).
-OEMBED_URL_NAME = "oembed"
+OEMBED_URL_NAME = "widgets:oembed"
 DEFAULT_WIDTH = 480
 DEFAULT_HEIGHT = 320
 

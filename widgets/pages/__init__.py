@@ -1,0 +1,1 @@
+"""Dashboards: declared layouts of widgets with page filters, served as one streamed response."""
