@@ -12,9 +12,10 @@ from dashboard.settings import INSTALLED_APPS
 INSTALLED_APPS = [*INSTALLED_APPS, "bench.benchapp"]
 ROOT_URLCONF = "bench.urls"
 
-# Which bench layout the dashboard page ("/") shows: "s1", "s5", or "" for the demo's own.
-BENCH_LAYOUT = os.environ.get("BENCH_LAYOUT", "")
 # The counting upstream (bench/upstream.py) every bench widget fetches from.
 BENCH_UPSTREAM_URL = os.environ.get("BENCH_UPSTREAM_URL", "http://127.0.0.1:9")
 # The PostgreSQL pause that makes each S5 aggregate take about this long.
 BENCH_S5_PAUSE_SECONDS = float(os.environ.get("BENCH_S5_PAUSE_SECONDS", "0.1"))
+# Memos to switch off (max_entries = 0) in the app servers, to measure what each is worth: memo names
+# (widgets.memo.memos() lists them) separated by commas, or "all". bench/benchapp/apps.py applies it.
+BENCH_MEMOS_OFF = [name.strip() for name in os.environ.get("BENCH_MEMOS_OFF", "").split(",") if name.strip()]

@@ -8,7 +8,7 @@ from django.test import override_settings
 from redis.asyncio import Redis
 
 from widgets.cache import aclose_cache
-from widgets.render.fragments import fragment_memo
+from widgets.memo import clear_memos
 from widgets.sources.http import aclose_client
 
 
@@ -33,13 +33,13 @@ async def fresh_http_client() -> AsyncIterator[None]:
 
 @pytest.fixture(autouse=True)
 async def fresh_widget_cache() -> AsyncIterator[None]:
-    """Each test starts with an empty widget cache, under Redis keys of its own."""
+    """Each test starts with an empty widget cache, under Redis keys of its own, and empty memos."""
     with override_settings(WIDGETS_CACHE_KEY_PREFIX=f"test-{uuid.uuid4().hex[:12]}"):
         await aclose_cache()
-        fragment_memo.reset()
+        clear_memos()
         yield
         await aclose_cache()
-        fragment_memo.reset()
+        clear_memos()
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,7 @@
 from datetime import UTC, datetime
 from unittest import mock
 
-from widgets.render.fragments import FragmentMemo, render_fragment
+from widgets.render.fragments import fragment_memo, render_fragment
 from widgets.render.frames import ParamError, WidgetFrame
 
 LOADED_AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -23,38 +23,35 @@ def ready_frame(**changes) -> WidgetFrame:
 
 
 def test_a_load_renders_once_for_every_viewer():
-    memo = FragmentMemo()
     with mock.patch("widgets.render.fragments.render_fragment", wraps=render_fragment) as rendering:
-        first = memo.render(ready_frame())
-        second = memo.render(ready_frame())
+        first = fragment_memo.render(ready_frame())
+        second = fragment_memo.render(ready_frame())
     assert first == second
     assert 'data-widget="rates"' in first
     assert rendering.call_count == 1
 
 
 def test_a_new_load_or_another_age_renders_again():
-    memo = FragmentMemo()
     with mock.patch("widgets.render.fragments.render_fragment", wraps=render_fragment) as rendering:
-        memo.render(ready_frame())
-        memo.render(ready_frame(loaded_at=LOADED_AT.replace(minute=1)))
-        older = memo.render(ready_frame(age_seconds=125, state="stale"))
+        fragment_memo.render(ready_frame())
+        fragment_memo.render(ready_frame(loaded_at=LOADED_AT.replace(minute=1)))
+        older = fragment_memo.render(ready_frame(age_seconds=125, state="stale"))
     assert rendering.call_count == 3
     assert 'data-state="stale"' in older
     assert 'data-age-seconds="125"' in older
 
 
 def test_placeholders_and_invalid_requests_are_not_kept():
-    memo = FragmentMemo()
     invalid = ready_frame(loaded_at=None, param_errors=[ParamError("range", "1y", "bad")])
-    memo.render(ready_frame(loaded_at=None, state="loading"))
-    memo.render(invalid)
-    assert memo.key(invalid) is None
-    assert len(memo._fragments) == 0
+    fragment_memo.render(ready_frame(loaded_at=None, state="loading"))
+    fragment_memo.render(invalid)
+    assert fragment_memo.key(invalid) is None
+    assert len(fragment_memo) == 0
 
 
-def test_the_memo_keeps_only_its_most_recently_used_entries():
-    memo = FragmentMemo(max_entries=2)
+def test_the_memo_keeps_only_its_most_recently_used_entries(monkeypatch):
+    monkeypatch.setattr(fragment_memo, "max_entries", 2)
     for minute in range(3):
-        memo.render(ready_frame(loaded_at=LOADED_AT.replace(minute=minute)))
-    assert len(memo._fragments) == 2
-    assert memo.key(ready_frame()) not in memo._fragments
+        fragment_memo.render(ready_frame(loaded_at=LOADED_AT.replace(minute=minute)))
+    assert len(fragment_memo) == 2
+    assert fragment_memo.key(ready_frame()) not in fragment_memo

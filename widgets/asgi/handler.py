@@ -73,21 +73,24 @@ def request_used_a_thread() -> bool:
     return context is not None and context in SyncToAsync.context_to_thread_executor
 
 
+# Whether a signal may be skipped, per handler's safe receivers and set of connected receivers.
+_skippable_signals: LruMemo[Hashable, bool] = LruMemo(name="asgi.skippable_signals", max_entries=64)
+
+
 class LeanASGIHandler(ASGIHandler):
     """Django's ``ASGIHandler``, minus the per-request thread when nothing needs it."""
 
     def __init__(self) -> None:
         super().__init__()
         self.inline_safe_receivers = inline_safe_receivers()
-        self._skippable: LruMemo[Hashable, bool] = LruMemo(max_entries=64)
 
     def can_skip(self, signal: Signal, sender: Any) -> bool:
         """Whether sending ``signal`` now would only run receivers with nothing to do here."""
         if request_used_a_thread():
             return False
         # Decided once per set of connected receivers (connect and disconnect change the key).
-        key = (id(signal), sender, tuple(entry[0] for entry in signal.receivers))
-        return self._skippable.get_or_make(key, lambda: self._only_inline_safe_receivers(signal, sender))
+        key = (id(signal), sender, tuple(entry[0] for entry in signal.receivers), self.inline_safe_receivers)
+        return _skippable_signals.get_or_make(key, lambda: self._only_inline_safe_receivers(signal, sender))
 
     def _only_inline_safe_receivers(self, signal: Signal, sender: Any) -> bool:
         sync_receivers, async_receivers = signal._live_receivers(sender)

@@ -23,6 +23,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.csp import CSP, build_policy
 from django.utils.functional import cached_property
 
+from widgets.memo import LruMemo
 from widgets.request_types import AsyncGetResponse, HtmxHttpRequest
 
 
@@ -73,7 +74,9 @@ class ContentSecurityPolicyMiddleware(RunInline, csp.ContentSecurityPolicyMiddle
 
 # Per-process random, so no configuration can contain it.
 NONCE_MARKER = f"csp-nonce-{secrets.token_hex(16)}"
-_policies: dict[int, tuple[Mapping[str, Any], str, str]] = {}
+_policies: LruMemo[int, tuple[Mapping[str, Any], str, str]] = LruMemo(
+    name="asgi.csp_policies", max_entries=64
+)
 
 
 def csp_policy(config: Mapping[str, Any], nonce: str | None) -> str:
@@ -81,7 +84,7 @@ def csp_policy(config: Mapping[str, Any], nonce: str | None) -> str:
     # Keyed by identity, holding the configuration so that its id cannot be reused.
     cached = _policies.get(id(config))
     if cached is None or cached[0] is not config:
-        cached = _policies[id(config)] = (config, build_policy(config), build_policy(config, NONCE_MARKER))
+        cached = _policies.put(id(config), (config, build_policy(config), build_policy(config, NONCE_MARKER)))
     _, without_nonce, with_marker = cached
     return without_nonce if nonce is None else with_marker.replace(NONCE_MARKER, nonce)
 

@@ -34,7 +34,7 @@ def cache_key(widget: Widget, params: Mapping[str, Any]) -> str:
 
 
 # Every request for a widget builds its key; most ask for a few parameter combinations.
-_cache_keys: LruMemo[Hashable, str] = LruMemo(max_entries=1000)
+_cache_keys: LruMemo[Hashable, str] = LruMemo(name="cache.keys", max_entries=1000)
 
 
 def _build_cache_key(prefix: str, widget_name: str, params: Mapping[str, Any]) -> str:

@@ -1,10 +1,10 @@
 """How long a widget's value is fresh, and how long more it may be served stale."""
 
-import functools
 from dataclasses import dataclass
 
 from widgets.base import Widget
 from widgets.conf import widget_settings
+from widgets.memo import LruMemo
 
 
 @dataclass(frozen=True)
@@ -21,12 +21,17 @@ class CachePolicy:
 
 def cache_policy(widget: Widget) -> CachePolicy:
     """The widget's ``cache_seconds`` and ``stale_seconds``, defaults applied."""
-    return _policy(widget.refresh_seconds, widget.cache_seconds, widget.stale_seconds)
+    seconds = (widget.refresh_seconds, widget.cache_seconds, widget.stale_seconds)
+    return _policies.get_or_make(seconds, lambda: _policy(*seconds))
 
 
-@functools.lru_cache(maxsize=256)
+# Made once per combination: a page asks for each of its widgets' policies on every view.
+_policies: LruMemo[tuple[float, float | None, float | None], CachePolicy] = LruMemo(
+    name="cache.policies", max_entries=256
+)
+
+
 def _policy(refresh_seconds: float, cache_seconds: float | None, stale_seconds: float | None) -> CachePolicy:
-    # Made once per combination: a page asks for each of its widgets' policies on every view.
     fresh = max(0, refresh_seconds if cache_seconds is None else cache_seconds)
     if stale_seconds is not None:
         return CachePolicy(fresh, max(0, stale_seconds))

@@ -24,11 +24,8 @@ def render_fragment(frame: WidgetFrame, *, not_found: bool = False) -> SafeStrin
     return SafeString(get_template(FRAGMENT_TEMPLATE).render(context))
 
 
-class FragmentMemo:
-    """A bounded, least-recently-used store of rendered fragments."""
-
-    def __init__(self, max_entries: int = 1000) -> None:
-        self._fragments: LruMemo[Hashable, SafeString] = LruMemo(max_entries)
+class FragmentMemo(LruMemo[Hashable, SafeString]):
+    """A bounded, least-recently-used store of rendered fragments, keyed by what makes one render."""
 
     @staticmethod
     def key(frame: WidgetFrame) -> Hashable | None:
@@ -41,10 +38,7 @@ class FragmentMemo:
         key = self.key(frame)
         if key is None:
             return render_fragment(frame)
-        return self._fragments.get_or_make(key, lambda: render_fragment(frame))
-
-    def reset(self) -> None:
-        self._fragments.clear()
+        return self.get_or_make(key, lambda: render_fragment(frame))
 
 
-fragment_memo = FragmentMemo()
+fragment_memo = FragmentMemo(name="render.fragments", max_entries=1000)

@@ -14,7 +14,6 @@ A marker carries a random token made for its render, so no text in the page
 """
 
 import asyncio
-import functools
 import logging
 import re
 import secrets
@@ -28,6 +27,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from widgets.base import Widget
 from widgets.cache import cache_key
+from widgets.memo import LruMemo
 from widgets.render.fragments import fragment_memo
 from widgets.render.loading import load_frame
 
@@ -115,9 +115,15 @@ async def render_with_widgets(
     return HttpResponse(await collector.fill(html), status=status)
 
 
-@functools.cache
+# The templates already warned about: a page rendered on every request warns once.
+_warned_templates: LruMemo[str, bool] = LruMemo(name="render.warned_templates", max_entries=256)
+
+
 def warn_inline_without_collector(template_name: str) -> None:
     """Say once per template that its inline widgets fell back to lazy placeholders."""
+    if _warned_templates.get(template_name):
+        return
+    _warned_templates.put(template_name, True)
     logger.warning(
         "%s asks for inline widgets but was not rendered with render_with_widgets(): "
         "rendering lazy placeholders instead",

@@ -8,7 +8,7 @@ from widgets.memo import LruMemo
 from widgets.request_types import HtmxHttpRequest
 
 # Every widget on a page, and every poll of it, sends the same page URL.
-_page_queries: LruMemo[str, QueryDict] = LruMemo(max_entries=1000)
+_page_queries: LruMemo[str, QueryDict] = LruMemo(name="render.page_queries", max_entries=1000)
 
 
 def page_query(request: HtmxHttpRequest) -> QueryDict:
