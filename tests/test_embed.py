@@ -2,15 +2,16 @@
 
 import html
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django import forms
 from django.contrib.staticfiles import finders
 from django.core import signing
 from django.core.handlers.asgi import ASGIHandler
 from django.test import AsyncClient, AsyncRequestFactory
 
-from dashboard.filters import RangeForm
+from tests.forms import RangeForm
 from widgets.builtin.kpi import Kpi, KpiWidget
 from widgets.embed.signing import (
     Embed,
@@ -22,6 +23,7 @@ from widgets.embed.signing import (
     sign_embed,
     static_file_url,
 )
+from widgets.pages.periods import Period, PeriodField
 from widgets.registry import registry
 
 HTMX = {"HX-Request": "true"}
@@ -371,3 +373,66 @@ async def test_embed_request_with_a_cached_value_makes_no_thread_hop(thread_hops
     assert first.status_code == second.status_code == 200
     assert EmbedProbeWidget.loads == 1
     assert thread_hops == []
+
+
+# A period parameter
+
+
+class EmbedPeriodForm(forms.Form):
+    period = PeriodField()
+
+
+class EmbedPeriodWidget(KpiWidget):
+    """Shows the period it was loaded with."""
+
+    name = "embed_period"
+    title = "Embed period"
+    params_form = EmbedPeriodForm
+
+    async def load(self, params):
+        return {"kpis": [Kpi("Period", params["period"].label)]}
+
+
+NOVEMBER_QUERY = {"range": "custom", "from": "2026-11-01", "to": "2026-11-20"}
+NOVEMBER = Period.between(date(2026, 11, 1), date(2026, 11, 20))
+
+
+@pytest.fixture
+def embed_period():
+    registry.register(EmbedPeriodWidget)
+    yield
+    registry.unregister(EmbedPeriodWidget.name)
+
+
+def test_signed_period_is_stored_as_its_query_keys_and_binds_back(embed_period):
+    params = read_embed(sign_embed("embed_period", NOVEMBER_QUERY)).params
+    assert params == NOVEMBER_QUERY
+    form = EmbedPeriodWidget().bind_params(params)
+    assert form.is_valid()
+    assert form.cleaned_data == {"period": NOVEMBER}
+
+
+def test_signed_period_may_be_given_as_a_period(embed_period):
+    assert read_embed(sign_embed("embed_period", {"period": NOVEMBER})).params == NOVEMBER_QUERY
+
+
+def test_signed_period_defaults_to_the_initial_preset(embed_period):
+    assert read_embed(sign_embed("embed_period", {})).params == {"range": "7d"}
+
+
+def test_signing_a_period_by_its_field_name_names_the_query_keys(embed_period):
+    with pytest.raises(ValueError, match=r"no parameter 'period' \(its parameters: range, from, to\)"):
+        sign_embed("embed_period", {"period": "7d"})
+
+
+def test_signing_an_invalid_period_names_the_query_key_and_value(embed_period):
+    with pytest.raises(ValueError, match="from = '2026-13-45': from: “2026-13-45” is not a date"):
+        sign_embed("embed_period", {**NOVEMBER_QUERY, "from": "2026-13-45"})
+
+
+async def test_embed_page_shows_the_signed_period(client, embed_period):
+    response = await client.get(embed_path(sign_embed("embed_period", NOVEMBER_QUERY)))
+    assert response.status_code == 200
+    assert (
+        '<dd class="kpi__value" data-kpi="period">1 Nov 2026 – 20 Nov 2026</dd>' in response.content.decode()
+    )

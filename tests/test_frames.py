@@ -1,7 +1,10 @@
+from datetime import date, timedelta
+
 import pytest
 from django.template.loader import render_to_string
 
 from widgets.base import Widget
+from widgets.pages.periods import Period
 from widgets.render.frames import WidgetFrame, loading_frame, widget_url
 from widgets.sources import SourceError
 
@@ -81,3 +84,16 @@ def test_settled_frame_is_not_busy(state):
     errors = [SourceError("revenue", "database error")] if state == "error" else []
     html = render(frame(state, body_template="widgets/builtin/kpi.html#ready", source_errors=errors))
     assert 'aria-busy="false"' in html
+
+
+def test_widget_url_puts_a_period_as_its_query_keys():
+    period = Period.between(date(2026, 11, 1), date(2026, 11, 20))
+    assert (
+        widget_url("sales", {"period": period, "currency": "USD"})
+        == "/widgets/sales/?range=custom&from=2026-11-01&to=2026-11-20&currency=USD"
+    )
+
+
+def test_widget_url_puts_a_preset_period_as_its_range():
+    period = Period.from_preset("30d", "Last 30 days", timedelta(days=30))
+    assert widget_url("sales", {"period": period}) == "/widgets/sales/?range=30d"

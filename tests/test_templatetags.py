@@ -4,14 +4,16 @@ import logging
 import re
 
 import pytest
+from django import forms
 from django.template import TemplateSyntaxError, engines
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 
-from dashboard.filters import RangeForm
+from tests.forms import RangeForm
 from widgets.builtin.kpi import Kpi, KpiWidget
+from widgets.pages.periods import PeriodField
 from widgets.registry import registry
-from widgets.render.inline import InlineWidgets, render_with_widgets, warn_inline_without_collector
+from widgets.render.inline import InlineWidgets, render_with_widgets
 from widgets.sources import SourceError, SourcesFailed
 
 LOADED: list[str] = []
@@ -46,13 +48,6 @@ def registered_test_widgets():
     yield
     for widget_class in (TagProbeWidget, TagBrokenWidget):
         registry.unregister(widget_class.name)
-
-
-@pytest.fixture(autouse=True)
-def warn_again():
-    warn_inline_without_collector.cache_clear()
-    yield
-    warn_inline_without_collector.cache_clear()
 
 
 @pytest.fixture
@@ -303,3 +298,63 @@ async def test_inline_widget_in_an_included_template_is_loaded(page_templates, r
     assert 'data-state="ready"' in root_of(included, "tag_probe")
     # "only" leaves the collector behind with the rest of the context: the widget loads lazily.
     assert 'data-state="loading"' in root_of(included_only, "tag_probe")
+
+
+# A period parameter
+
+
+class TagPeriodForm(forms.Form):
+    period = PeriodField()
+
+
+class TagPeriodWidget(KpiWidget):
+    """Shows the period it was loaded with."""
+
+    name = "tag_period"
+    title = "Tag period"
+    params_form = TagPeriodForm
+
+    async def load(self, params):
+        return {"kpis": [Kpi("Period", params["period"].label)]}
+
+
+@pytest.fixture
+def tag_period():
+    registry.register(TagPeriodWidget)
+    yield
+    registry.unregister(TagPeriodWidget.name)
+
+
+def test_period_preset_is_given_by_its_query_key(tag_period):
+    html = render('{% widget "tag_period" range="30d" %}')
+    assert 'hx-get="/widgets/tag_period/?range=30d"' in root_of(html, "tag_period")
+
+
+def test_custom_period_is_given_by_its_query_keys(tag_period):
+    html = render('{% widget "tag_period" range="custom" from="2026-11-01" to="2026-11-20" %}')
+    expected = 'hx-get="/widgets/tag_period/?range=custom&amp;from=2026-11-01&amp;to=2026-11-20"'
+    assert expected in root_of(html, "tag_period")
+
+
+def test_period_field_name_is_not_a_parameter(tag_period):
+    html = render('{% widget "tag_period" period="7d" %}')
+    expected = (
+        '<strong data-field="period">period</strong> = “7d”: '
+        "Not a parameter of this widget (it takes range, from, to)."
+    )
+    assert expected in html
+
+
+def test_invalid_period_names_the_query_key_and_value(tag_period):
+    html = render('{% widget "tag_period" range="custom" from="2026-11-20" to="2026-11-01" %}')
+    assert 'data-state="error"' in root_of(html, "tag_period")
+    expected = (
+        '<strong data-field="from">from</strong> = “2026-11-20”: from: 2026-11-20 is after to (2026-11-01).'
+    )
+    assert expected in html
+
+
+async def test_inline_widget_gets_one_period(tag_period, page_templates, request_):
+    html = await render_inline(page_templates, request_, '{% widget "tag_period" range="24h" inline %}')
+    assert 'data-state="ready"' in root_of(html, "tag_period")
+    assert '<dd class="kpi__value" data-kpi="period">Last 24 hours</dd>' in html

@@ -10,6 +10,34 @@ class NoParams(forms.Form):
     """The parameters form of a widget that takes none."""
 
 
+def query_keys(form_class: type[forms.Form]) -> list[str]:
+    """The query keys a parameters form reads: each field's name, or its widget's ``query_keys``.
+
+    A ``PeriodField`` reads ``range``, ``from`` and ``to``, not ``period``.
+    """
+    return [
+        key
+        for name, field in form_class.base_fields.items()
+        for key in getattr(field.widget, "query_keys", None) or (name,)
+    ]
+
+
+def query_values(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Cleaned parameters as query values again, which a parameters form binds back to the same.
+
+    A value with ``as_query()`` (a ``Period``) gives its own query keys and
+    values; any other is kept under its name.
+    """
+    values: dict[str, Any] = {}
+    for name, value in params.items():
+        as_query = getattr(value, "as_query", None)
+        if callable(as_query):
+            values.update(as_query())
+        else:
+            values[name] = value
+    return values
+
+
 class Widget:
     """A dashboard widget: a name, a partial template, parameters and an async ``load``.
 
@@ -53,9 +81,9 @@ class Widget:
         raise NotImplementedError(f"{type(self).__name__} must implement async def load()")
 
     def bind_params(self, data: Mapping[str, Any]) -> forms.Form:
-        """Bind raw query values to the parameters form, keeping only its fields."""
-        fields = self.params_form.base_fields
-        return self.params_form(data={key: data[key] for key in fields if key in data})
+        """Bind raw query values to the parameters form, keeping only the query keys it reads."""
+        keys = query_keys(self.params_form)
+        return self.params_form(data={key: data[key] for key in keys if key in data})
 
     @property
     def ready_template(self) -> str:

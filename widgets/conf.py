@@ -125,5 +125,10 @@ class WidgetSettings:
         """The ``provider_name`` of oEmbed answers."""
         return str(getattr(settings, "WIDGETS_EMBED_PROVIDER_NAME", "Dashboard"))
 
+    @property
+    def PERIOD_MAX_DAYS(self) -> int:
+        """The longest custom time range, in days, that a ``PeriodField`` accepts by default."""
+        return int(getattr(settings, "WIDGETS_PERIOD_MAX_DAYS", 366))
+
 
 widget_settings = WidgetSettings()

@@ -20,8 +20,10 @@ from django.core import signing
 from django.http import QueryDict
 from django.urls import Resolver404, resolve, reverse
 
+from widgets.base import query_keys, query_values
 from widgets.conf import widget_settings
 from widgets.registry import registry
+from widgets.render.frames import param_errors
 
 SALT = "widgets.embed"
 URL_NAME = "widgets:embed"
@@ -67,18 +69,22 @@ class Embed:
 
 
 def normalise_params(widget_name: str, params: Mapping[str, Any]) -> dict[str, JSONValue]:
-    """The widget's parameters as its form cleans them (defaults filled in), as JSON values.
+    """The widget's parameters as its form cleans them (defaults filled in), as JSON query values.
 
-    Raises ``ValueError`` naming an unknown widget, unknown parameters, or invalid values.
+    Stored in a token, they bind back to the same cleaned values: a period is
+    kept as its query keys (``{"range": "custom", "from": …, "to": …}``), and
+    may be given that way or as a ``Period``. Raises ``ValueError`` naming an
+    unknown widget, unknown parameters, or invalid values.
     """
     widget = registry.get(widget_name)
     if widget is None:
         known = ", ".join(sorted(registry.names())) or "none"
         raise ValueError(f"There is no widget named {widget_name!r} (registered widgets: {known}).")
-    fields = list(widget.params_form.base_fields)
-    unknown = [name for name in params if name not in fields]
+    params = query_values(params)
+    keys = query_keys(widget.params_form)
+    unknown = [name for name in params if name not in keys]
     if unknown:
-        accepted = ", ".join(fields) or "none"
+        accepted = ", ".join(keys) or "none"
         raise ValueError(
             f"Widget {widget_name!r} has no parameter {', '.join(map(repr, unknown))} "
             f"(its parameters: {accepted})."
@@ -86,12 +92,11 @@ def normalise_params(widget_name: str, params: Mapping[str, Any]) -> dict[str, J
     form = widget.bind_params(params)
     if not form.is_valid():
         problems = "; ".join(
-            f"{field} = {params.get(field, '')!r}: {message}" if field in fields else str(message)
-            for field, messages in form.errors.items()
-            for message in messages
+            f"{error.field} = {error.value!r}: {error.message}" if error.field in keys else error.message
+            for error in param_errors(form, params)
         )
         raise ValueError(f"Invalid parameters for widget {widget_name!r}: {problems}")
-    return {name: _json_value(value) for name, value in form.cleaned_data.items()}
+    return {name: _json_value(value) for name, value in query_values(form.cleaned_data).items()}
 
 
 def _json_value(value: Any) -> JSONValue:

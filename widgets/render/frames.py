@@ -5,17 +5,19 @@ through a ``WidgetFrame``, so the DOM contract (``data-widget``, ``data-state``,
 ``aria-busy``, the ``aria-live`` region, the HTMX refresh) lives in one template.
 """
 
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import urlencode
 
+from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.urls import get_script_prefix, get_urlconf, reverse
 
-from widgets.base import Widget
+from widgets.base import Widget, query_values
+from widgets.memo import LruMemo
 from widgets.sources import SourceError
 
 State = Literal["loading", "ready", "stale", "error"]
@@ -28,6 +30,28 @@ class ParamError:
     field: str
     value: str
     message: str
+
+
+def param_errors(form: forms.Form, data: Mapping[str, Any]) -> list[ParamError]:
+    """Each error of a bound parameters form, with the query key and the raw value it concerns.
+
+    A ``ValidationError`` whose ``params`` carry ``key`` (and ``value``), as a
+    ``PeriodField``'s do, names those; any other names its field and the
+    field's value in ``data``.
+    """
+    return [
+        ParamError(*_key_and_value(error, field, data), message)
+        for field, errors in form.errors.as_data().items()
+        for error in errors
+        for message in error.messages
+    ]
+
+
+def _key_and_value(error: ValidationError, field: str, data: Mapping[str, Any]) -> tuple[str, str]:
+    params = getattr(error, "params", None)
+    if isinstance(params, Mapping) and "key" in params:
+        return str(params["key"]), str(params.get("value", ""))
+    return field, str(data.get(field, ""))
 
 
 @dataclass(frozen=True)
@@ -45,6 +69,8 @@ class WidgetFrame:
     param_errors: list[ParamError] = field(default_factory=list)
     loaded_at: datetime | None = None
     age_seconds: int | None = None
+    # A streamed page's placeholder: its fragment follows in the same response, so it does not load itself.
+    awaits_stream: bool = False
 
     @property
     def is_busy(self) -> bool:
@@ -64,25 +90,35 @@ class WidgetFrame:
 
     @property
     def hx_trigger(self) -> str:
+        if self.awaits_stream:
+            return ""
         if self.state == "loading":
             return "load"
         return f"every {self.refresh_seconds}s" if self.refresh_seconds else ""
 
 
-@functools.lru_cache(maxsize=1024)
+# reverse() is a noticeable part of rendering a page of cached widgets.
+_widget_paths: LruMemo[tuple[str, str, str], str] = LruMemo(name="render.widget_paths", max_entries=1024)
+
+
 def widget_path(widget_name: str, urlconf: str, script_prefix: str) -> str:
-    # reverse() is a noticeable part of rendering a page of cached widgets.
-    return reverse("widgets:widget", args=[widget_name], urlconf=urlconf)
+    """The path of a widget's endpoint; ``script_prefix`` is part of the memo's key as reverse() uses it."""
+    return _widget_paths.get_or_make(
+        (widget_name, urlconf, script_prefix),
+        lambda: reverse("widgets:widget", args=[widget_name], urlconf=urlconf),
+    )
 
 
 def widget_url(widget_name: str, params: Mapping[str, Any] | None = None) -> str:
-    """The URL of a widget's endpoint with its parameters in the query string."""
+    """The URL of a widget's endpoint with its parameters in the query string (a period as its keys)."""
     urlconf = get_urlconf() or settings.ROOT_URLCONF
     url = widget_path(widget_name, urlconf, get_script_prefix())
-    query = urlencode({key: value for key, value in (params or {}).items() if value not in (None, "")})
+    values = query_values(params or {})
+    query = urlencode({key: value for key, value in values.items() if value not in (None, "")})
     return f"{url}?{query}" if query else url
 
 
-def loading_frame(widget: Widget, params: Mapping[str, Any]) -> WidgetFrame:
-    """A lazy placeholder that loads the widget as soon as HTMX sees it."""
-    return WidgetFrame(widget.name, widget.title, "loading", widget_url(widget.name, params))
+def loading_frame(widget: Widget, params: Mapping[str, Any], *, awaits_stream: bool = False) -> WidgetFrame:
+    """The widget loading: as soon as htmx sees it, unless its fragment follows in the same response."""
+    url = widget_url(widget.name, params)
+    return WidgetFrame(widget.name, widget.title, "loading", url, awaits_stream=awaits_stream)

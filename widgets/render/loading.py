@@ -3,10 +3,12 @@
 from collections.abc import Mapping
 from typing import Any
 
+from django import forms
+
 from widgets.base import Widget
 from widgets.cache import CachedResult, get_or_load
 from widgets.registry import registry
-from widgets.render.frames import ParamError, WidgetFrame, widget_url
+from widgets.render.frames import WidgetFrame, param_errors, widget_url
 from widgets.request_types import HtmxHttpRequest
 
 
@@ -19,7 +21,7 @@ async def frame_for(
         return WidgetFrame(name, "Unknown widget", "error", request.get_full_path()), 404
     form = widget.bind_params(data)
     if not form.is_valid():
-        return invalid_frame(widget, request, data, form.errors), 400
+        return invalid_frame(widget, request, data, form), 400
     return await load_frame(widget, form.cleaned_data, url=url), 200
 
 
@@ -54,11 +56,8 @@ def result_frame(widget: Widget, result: CachedResult, url: str) -> WidgetFrame:
 
 
 def invalid_frame(
-    widget: Widget, request: HtmxHttpRequest, query: Mapping[str, Any], errors: Mapping[str, Any]
+    widget: Widget, request: HtmxHttpRequest, query: Mapping[str, Any], form: forms.Form
 ) -> WidgetFrame:
-    param_errors = [
-        ParamError(field, str(query.get(field, "")), str(message))
-        for field, messages in errors.items()
-        for message in messages
-    ]
-    return WidgetFrame(widget.name, widget.title, "error", request.get_full_path(), param_errors=param_errors)
+    """The error frame of a widget whose parameters ``form``, bound to ``query``, is invalid."""
+    errors = param_errors(form, query)
+    return WidgetFrame(widget.name, widget.title, "error", request.get_full_path(), param_errors=errors)

@@ -23,7 +23,7 @@ from django.template.base import FilterExpression, Parser, Token
 from django.template.context import Context
 from django.template.engine import Engine
 
-from widgets.base import Widget
+from widgets.base import Widget, query_keys
 from widgets.registry import registry
 from widgets.render import (
     COLLECTOR_CONTEXT_KEY,
@@ -34,6 +34,7 @@ from widgets.render import (
     loading_frame,
     warn_inline_without_collector,
 )
+from widgets.render.frames import param_errors as form_param_errors
 
 register = template.Library()
 
@@ -102,18 +103,14 @@ def param_errors(widget: Widget, form: forms.Form, data: Mapping[str, str]) -> l
     The endpoint ignores query keys it does not know (a page URL carries
     others); in a template an unknown keyword is a typo, so it is named.
     """
-    fields = list(widget.params_form.base_fields)
-    takes = f"it takes {', '.join(fields)}" if fields else "it takes none"
+    keys = query_keys(widget.params_form)
+    takes = f"it takes {', '.join(keys)}" if keys else "it takes none"
     unknown = [
         ParamError(key, value, f"Not a parameter of this widget ({takes}).")
         for key, value in data.items()
-        if key not in fields
+        if key not in keys
     ]
-    return unknown + [
-        ParamError(field, data.get(field, ""), str(message))
-        for field, messages in form.errors.items()
-        for message in messages
-    ]
+    return unknown + form_param_errors(form, data)
 
 
 def render_frame(context: Context, frame: WidgetFrame, *, not_found: bool = False) -> str:
