@@ -34,7 +34,7 @@ class Context:
     def app_env(self, database_url: str, **bench: str) -> dict[str, str]:
         """The environment of an app server: bench settings, the given database, the bench Redis.
 
-        ``bench`` adds ``BENCH_*`` variables, e.g. ``layout="s1"`` sets ``BENCH_LAYOUT``.
+        ``bench`` adds ``BENCH_*`` variables, e.g. ``upstream_url=...`` sets ``BENCH_UPSTREAM_URL``.
         """
         from bench.servers import base_env
 

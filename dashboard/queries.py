@@ -6,22 +6,22 @@ from datetime import datetime, timedelta
 from django.db.models import Avg, Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDay, TruncHour
 
-from dashboard.filters import Period
 from dashboard.models import Order
+from widgets import TimeWindow
 
 
-def paid_in(period: Period) -> QuerySet[Order]:
+def paid_in(period: TimeWindow) -> QuerySet[Order]:
     return Order.objects.filter(
         created_at__gte=period.start, created_at__lt=period.end, status=Order.Status.PAID
     )
 
 
-async def revenue_cents(period: Period) -> int:
+async def revenue_cents(period: TimeWindow) -> int:
     result = await paid_in(period).aaggregate(total=Sum("amount_cents"))
     return int(result["total"] or 0)
 
 
-async def orders_per_bucket(period: Period) -> list[tuple[datetime, int]]:
+async def orders_per_bucket(period: TimeWindow) -> list[tuple[datetime, int]]:
     """Order counts per hour (ranges up to two days) or per day, empty buckets included."""
     trunc = TruncHour if period.is_hourly else TruncDay
     rows = (
@@ -43,7 +43,7 @@ async def orders_per_bucket(period: Period) -> list[tuple[datetime, int]]:
     return series
 
 
-async def top_products(period: Period, limit: int = 10) -> list[tuple[str, int, int]]:
+async def top_products(period: TimeWindow, limit: int = 10) -> list[tuple[str, int, int]]:
     """``(product name, revenue cents, units)`` by revenue, highest first."""
     rows = (
         paid_in(period)
@@ -54,7 +54,7 @@ async def top_products(period: Period, limit: int = 10) -> list[tuple[str, int, 
     return [(row["product__name"], int(row["revenue"]), int(row["units"])) async for row in rows]
 
 
-async def orders_by_country(period: Period) -> list[tuple[str, int]]:
+async def orders_by_country(period: TimeWindow) -> list[tuple[str, int]]:
     rows = (
         Order.objects.filter(created_at__gte=period.start, created_at__lt=period.end)
         .values("country")
@@ -75,7 +75,7 @@ class OrderStats:
         return self.refunded / self.orders if self.orders else 0.0
 
 
-async def order_stats(period: Period) -> OrderStats:
+async def order_stats(period: TimeWindow) -> OrderStats:
     result = await Order.objects.filter(created_at__gte=period.start, created_at__lt=period.end).aaggregate(
         orders=Count("id"),
         refunded=Count("id", filter=Q(status=Order.Status.REFUNDED)),

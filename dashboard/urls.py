@@ -1,12 +1,18 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import include, path, reverse
 
 from dashboard.examples import embed_example_view
 from dashboard.health import healthz, readyz
-from dashboard.views import dashboard_view
+
+
+async def home(request: HttpRequest) -> HttpResponseRedirect:
+    """The site's root: the index of dashboards."""
+    return HttpResponseRedirect(reverse("widgets:dashboards"))
+
 
 urlpatterns = [
-    path("", dashboard_view, name="dashboard"),
+    path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("", include("widgets.urls")),

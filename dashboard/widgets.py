@@ -8,31 +8,38 @@ from django.conf import settings
 from django.utils import timezone
 
 from dashboard import queries
-from dashboard.filters import RANGE_LABELS, FiltersForm, Period, RangeForm
+from dashboard.filters import PeriodForm, ShopFilters
 from dashboard.money import format_money, fx_rate_source
+from widgets import Period, TimeWindow, register
 from widgets.builtin.chart import TimeSeriesWidget, build_bar_chart
 from widgets.builtin.kpi import Kpi, KpiWidget, relative_change
 from widgets.builtin.rates import RatesWidget
 from widgets.builtin.statuspage import StatuspageWidget
 from widgets.builtin.table import ShareWidget, Table, TableWidget, shares_of
 from widgets.builtin.uptime import UptimeWidget
-from widgets.registry import register
 from widgets.sources import gather_sources, orm
 
 
-def period_of(params: Mapping[str, Any]) -> Period:
-    return Period.ending(timezone.now(), params["range"])
+def window_of(params: Mapping[str, Any]) -> TimeWindow:
+    period: Period = params["period"]
+    return period.window()
+
+
+def period_label(params: Mapping[str, Any]) -> str:
+    """The period in words, to follow a noun: "last 7 days", "1 Nov 2026 to 20 Nov 2026"."""
+    period: Period = params["period"]
+    return period.label if period.is_custom else period.label.lower()
 
 
 @register
 class RevenueWidget(KpiWidget):
     name = "revenue"
     title = "Revenue"
-    params_form = FiltersForm
+    params_form = ShopFilters
     refresh_seconds = 30
 
     async def load(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
-        period = period_of(params)
+        period = window_of(params)
         values = await gather_sources(
             orm("revenue", lambda: queries.revenue_cents(period)),
             orm("previous-revenue", lambda: queries.revenue_cents(period.previous)),
@@ -40,7 +47,7 @@ class RevenueWidget(KpiWidget):
         )
         currency, rate = params["currency"], values["fx-rate"]
         kpi = Kpi(
-            label=f"Revenue, {RANGE_LABELS[params['range']].lower()}",
+            label=f"Revenue, {period_label(params)}",
             value=format_money(values["revenue"], rate, currency),
             change=relative_change(values["revenue"], values["previous-revenue"]),
             detail=f"Previous period: {format_money(values['previous-revenue'], rate, currency)}",
@@ -52,31 +59,27 @@ class RevenueWidget(KpiWidget):
 class OrdersOverTimeWidget(TimeSeriesWidget):
     name = "orders_over_time"
     title = "Orders over time"
-    params_form = RangeForm
+    params_form = PeriodForm
     refresh_seconds = 60
 
     async def load(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
-        period = period_of(params)
+        period = window_of(params)
         buckets = (await gather_sources(orm("orders", lambda: queries.orders_per_bucket(period))))["orders"]
         label_format = "%d %b %H:00" if period.is_hourly else "%d %b"
         points = [(bucket.strftime(label_format), float(count)) for bucket, count in buckets]
         per = "hour" if period.is_hourly else "day"
-        return {
-            "chart": build_bar_chart(
-                f"Orders per {per}, {RANGE_LABELS[params['range']].lower()}", points, "orders"
-            )
-        }
+        return {"chart": build_bar_chart(f"Orders per {per}, {period_label(params)}", points, "orders")}
 
 
 @register
 class TopProductsWidget(TableWidget):
     name = "top_products"
     title = "Top 10 products by revenue"
-    params_form = FiltersForm
+    params_form = ShopFilters
     refresh_seconds = 60
 
     async def load(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
-        period = period_of(params)
+        period = window_of(params)
         values = await gather_sources(
             orm("top-products", lambda: queries.top_products(period)), fx_rate_source(params["currency"])
         )
@@ -93,12 +96,12 @@ class TopProductsWidget(TableWidget):
 class OrdersByCountryWidget(ShareWidget):
     name = "orders_by_country"
     title = "Orders by country"
-    params_form = RangeForm
+    params_form = PeriodForm
     refresh_seconds = 60
     shown_countries = 10  # the rest are summed up as "Other"
 
     async def load(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
-        period = period_of(params)
+        period = window_of(params)
         values = await gather_sources(orm("countries", lambda: queries.orders_by_country(period)))
         rows = values["countries"][: self.shown_countries]
         if rest := values["countries"][self.shown_countries :]:
@@ -113,11 +116,11 @@ class OrdersByCountryWidget(ShareWidget):
 class OrderHealthWidget(KpiWidget):
     name = "order_health"
     title = "Average order value and refunds"
-    params_form = FiltersForm
+    params_form = ShopFilters
     refresh_seconds = 60
 
     async def load(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
-        period = period_of(params)
+        period = window_of(params)
         values = await gather_sources(
             orm("order-stats", lambda: queries.order_stats(period)),
             orm("previous-order-stats", lambda: queries.order_stats(period.previous)),

@@ -23,13 +23,15 @@ WIDGET_NAMES = (
 
 
 class Dashboard:
-    """The page at ``/``: the filter form and the grid of widgets."""
+    """The shop dashboard at ``/dashboards/shop/``: the filter form and the grid of widgets."""
+
+    path = "/dashboards/shop/"
 
     def __init__(self, page: Page) -> None:
         self.page = page
 
     def open(self, query: str = "") -> None:
-        self.page.goto(f"/{query}")
+        self.page.goto(f"{self.path}{query}")
 
     @property
     def range_filter(self) -> Locator:

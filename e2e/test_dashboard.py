@@ -37,7 +37,7 @@ def test_choosing_a_currency_converts_revenue_without_a_page_load(
 
     dashboard.choose_currency("USD")
 
-    expect(dashboard.page).to_have_url(re.compile(r"/\?range=7d&currency=USD$"))
+    expect(dashboard.page).to_have_url(re.compile(r"/dashboards/shop/\?range=7d&currency=USD$"))
     expect(dashboard.revenue_value).to_have_text(re.compile(r"^\$[\d,]+\.\d\d$"))
     dashboard.expect_ready()
     assert dashboard.is_same_document()
@@ -54,7 +54,7 @@ def test_choosing_a_longer_range_changes_revenue_and_the_url(dashboard: Dashboar
 
     dashboard.choose_range("30d")
 
-    expect(dashboard.page).to_have_url(re.compile(r"/\?range=30d&currency=EUR$"))
+    expect(dashboard.page).to_have_url(re.compile(r"/dashboards/shop/\?range=30d&currency=EUR$"))
     expect(dashboard.revenue_label).to_have_text("Revenue, last 30 days")
     expect(dashboard.revenue_value).not_to_have_text(revenue_last_7_days)
     expect(dashboard.revenue_value).to_have_text(re.compile(r"^€"))
@@ -69,7 +69,7 @@ def test_reloading_keeps_the_chosen_filters(dashboard: Dashboard) -> None:
     expect(dashboard.page).to_have_url(re.compile(r"currency=USD"))
     dashboard.expect_ready("revenue")
     dashboard.choose_range("30d")
-    expect(dashboard.page).to_have_url(re.compile(r"/\?range=30d&currency=USD$"))
+    expect(dashboard.page).to_have_url(re.compile(r"/dashboards/shop/\?range=30d&currency=USD$"))
 
     dashboard.page.reload()
 
@@ -82,15 +82,15 @@ def test_reloading_keeps_the_chosen_filters(dashboard: Dashboard) -> None:
 def test_going_back_restores_the_previous_filters(dashboard: Dashboard) -> None:
     dashboard.open()
     dashboard.choose_currency("USD")
-    expect(dashboard.page).to_have_url(re.compile(r"/\?range=7d&currency=USD$"))
+    expect(dashboard.page).to_have_url(re.compile(r"/dashboards/shop/\?range=7d&currency=USD$"))
     dashboard.expect_ready("revenue")
     dashboard.choose_range("30d")
-    expect(dashboard.page).to_have_url(re.compile(r"/\?range=30d&currency=USD$"))
+    expect(dashboard.page).to_have_url(re.compile(r"/dashboards/shop/\?range=30d&currency=USD$"))
     dashboard.expect_ready("revenue")
 
     dashboard.page.go_back()
 
-    expect(dashboard.page).to_have_url(re.compile(r"/\?range=7d&currency=USD$"))
+    expect(dashboard.page).to_have_url(re.compile(r"/dashboards/shop/\?range=7d&currency=USD$"))
     expect(dashboard.range_filter).to_have_value("7d")
     expect(dashboard.currency_filter).to_have_value("USD")
     expect(dashboard.revenue_label).to_have_text("Revenue, last 7 days")

@@ -12,7 +12,7 @@ def test_widget_page_renders_the_loaded_widget(page_without_js: Page) -> None:
 
     assert response is not None
     assert response.status == 200
-    revenue = page_without_js.locator('[data-widget="revenue"]')
+    revenue = page_without_js.locator('[data-widget="revenue"]').filter(visible=True)
     expect(revenue).to_have_attribute("data-state", "ready")
     expect(revenue).to_have_attribute("aria-busy", "false")
     expect(revenue.locator(".kpi__value")).to_have_text(re.compile(r"^€[\d,]+\.\d\d$"))
@@ -37,16 +37,18 @@ def test_unknown_widget_is_not_found(page_without_js: Page) -> None:
 
 
 def test_dashboard_page_arrives_with_every_widget_rendered(page_without_js: Page) -> None:
-    response = page_without_js.goto("/?range=30d&currency=USD")
+    response = page_without_js.goto("/dashboards/shop/?range=30d&currency=USD")
 
     assert response is not None
     assert response.status == 200
-    expect(page_without_js.locator("[data-widget]")).to_have_count(len(WIDGET_NAMES))
+    # Without a script, the placeholders stay in the page, hidden by CSS once their widget arrived.
+    expect(page_without_js.locator("[data-widget]").filter(visible=True)).to_have_count(len(WIDGET_NAMES))
+    expect(page_without_js.locator('[data-state="loading"]').filter(visible=True)).to_have_count(0)
     for name in WIDGET_NAMES:
-        widget = page_without_js.locator(f'[data-widget="{name}"]')
+        widget = page_without_js.locator(f'[data-widget="{name}"]').filter(visible=True)
         expect(widget).to_be_visible()
         expect_widget_ready(widget)
     expect(page_without_js.get_by_text("Loading…").filter(visible=True)).to_have_count(0)
-    revenue = page_without_js.locator('[data-widget="revenue"]')
+    revenue = page_without_js.locator('[data-widget="revenue"]').filter(visible=True)
     expect(revenue.locator(".kpi__label")).to_have_text("Revenue, last 30 days")
     expect(revenue.locator(".kpi__value")).to_have_text(re.compile(r"^\$"))

@@ -260,7 +260,11 @@ def place_order(shop):
 
 
 async def load(name, params=WEEK_IN_EUR):
-    return await registry.get(name).load(params)
+    """Load a demo widget with ``params`` as its URL would give them, through its parameters form."""
+    widget = registry.get(name)
+    form = widget.bind_params(params)
+    assert form.is_valid(), form.errors
+    return await widget.load(form.cleaned_data)
 
 
 @pytest.fixture

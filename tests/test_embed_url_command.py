@@ -6,7 +6,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from dashboard.filters import FiltersForm
+from tests.forms import FiltersForm
 from widgets.base import Widget
 from widgets.embed.signing import read_embed
 from widgets.registry import registry

@@ -11,6 +11,7 @@ from django.test import AsyncClient
 from django.utils import timezone
 
 from dashboard.models import Customer, Order, Product
+from widgets import dashboards
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -107,8 +108,8 @@ async def test_page_keeps_to_the_strict_content_security_policy(page):
     assert " hx-on" not in html
 
 
-def test_dashboard_header_links_to_the_example():
-    context = {"filters": {}, "placed": [], "range_choices": [], "currency_choices": []}
-    html = render_to_string("dashboard/index.html", context)
+def test_the_shop_dashboard_header_links_to_the_example():
+    context = {"dashboard": dashboards.get("shop"), "filters_form": None, "placed": []}
+    html = render_to_string("widgets/dashboard.html", context)
     header = re.search(r'<header class="topbar">.*?</header>', html, re.DOTALL)[0]
-    assert '<a class="topbar__link" href="/examples/embed/">' in header
+    assert '<a class="topbar__link" href="/examples/embed/">Widgets in a page</a>' in header

@@ -9,10 +9,11 @@ from django.db import connections
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.urls import path
 
-from dashboard import views
-from dashboard.layout import Tile
 from dashboard.models import Order
+from widgets import Dashboard, Tile, dashboards, gather_sources, http_json, register
 from widgets.asgi.handler import LeanASGIHandler
+from widgets.builtin.kpi import Kpi, KpiWidget
+from widgets.registry import registry
 
 used_connections: list[Any] = []
 
@@ -164,13 +165,31 @@ async def test_async_receivers_of_request_finished_still_fire():
 
 async def test_streamed_dashboard_page_goes_through_the_lean_handler(settings, monkeypatch):
     settings.ROOT_URLCONF = "dashboard.urls"
-    monkeypatch.setattr(views, "DEMO_LAYOUT", [Tile("fx_rates")])
-    settings.RATES_API_URL = "http://rates.test"
+
+    class RatesKpiWidget(KpiWidget):
+        name = "test_lean_rates"
+        title = "Rates"
+
+        async def load(self, params):
+            values = await gather_sources(http_json("rates", "http://127.0.0.1:9/latest"))
+            return {"kpis": [Kpi("USD", str(values["rates"]["rates"]["USD"]))]}
+
+    class LeanDashboard(Dashboard):
+        slug = "test_lean"
+        title = "Lean"
+        layout = (Tile("test_lean_rates"),)
+
+    register(RatesKpiWidget)
+    register(LeanDashboard)
     rates = {"amount": 1.0, "base": "EUR", "date": "2026-11-25", "rates": {"USD": 1.1}}
-    with respx.mock(assert_all_called=False) as mock:
-        mock.get("http://rates.test/latest").mock(return_value=httpx.Response(200, json=rates))
-        response = await get(LeanASGIHandler(), "/")
+    try:
+        with respx.mock(assert_all_called=False) as mock:
+            mock.get("http://127.0.0.1:9/latest").mock(return_value=httpx.Response(200, json=rates))
+            response = await get(LeanASGIHandler(), "/dashboards/test_lean/")
+    finally:
+        registry.unregister("test_lean_rates")
+        dashboards.unregister("test_lean")
     assert response.status_code == 200
-    assert 'data-widget="fx_rates"' in response.text
+    assert 'data-widget="test_lean_rates"' in response.text
     assert 'data-state="ready"' in response.text
     assert response.text.rstrip().endswith("</html>")

@@ -2,7 +2,7 @@ import pytest
 from django.conf import settings
 from django.test import AsyncClient
 
-from dashboard.filters import RangeForm
+from tests.forms import RangeForm
 from widgets.builtin.kpi import Kpi, KpiWidget
 from widgets.registry import registry
 from widgets.sources import Source, SourceError, SourcesFailed, gather_sources
@@ -89,7 +89,7 @@ async def test_unknown_widget_is_a_404_fragment_naming_it(client):
 
 
 async def test_invalid_param_is_a_400_naming_field_and_value(client):
-    response = await client.get("/widgets/revenue/?range=1y", headers=HTMX)
+    response = await client.get("/widgets/probe/?range=1y", headers=HTMX)
     body = response.content.decode()
     assert response.status_code == 400
     assert 'data-state="error"' in body

@@ -3,13 +3,15 @@
 Declare widgets (``Widget`` subclasses with ``@register``) in a ``widgets.py``
 module of any installed app, load their data with sources that run
 concurrently under deadlines, and serve them with ``get_asgi_application()``.
-Subpackages: ``sources``, ``cache``, ``render``, ``embed``, ``asgi``
+Declare dashboards (``Dashboard`` subclasses, a layout of ``Tile``s) the same way.
+Subpackages: ``sources``, ``cache``, ``render``, ``pages``, ``embed``, ``asgi``
 (``docs/architecture.md`` has the map).
 """
 
 from widgets.asgi import get_asgi_application
 from widgets.base import NoParams, Widget
-from widgets.registry import AlreadyRegistered, register, registry
+from widgets.pages import Dashboard, NoFilters, Period, PeriodField, Tile, TimeWindow, dashboards, register
+from widgets.registry import AlreadyRegistered, registry
 from widgets.render import render_with_widgets
 from widgets.sources import (
     BOOLEAN,
@@ -35,14 +37,21 @@ __all__ = [
     "NUMBER",
     "STRING",
     "AlreadyRegistered",
+    "Dashboard",
+    "NoFilters",
     "NoParams",
+    "Period",
+    "PeriodField",
     "Shape",
     "Source",
     "SourceError",
     "SourcesFailed",
+    "Tile",
+    "TimeWindow",
     "UpstreamError",
     "Widget",
     "array",
+    "dashboards",
     "fetch_json",
     "gather_sources",
     "get_asgi_application",

@@ -1,4 +1,4 @@
-"""The widget registry: registration by name and autodiscovery from installed apps."""
+"""Registries: widgets by name (and dashboards by slug, ``widgets.pages``), filled by autodiscovery."""
 
 from collections.abc import Iterator
 
@@ -9,48 +9,56 @@ from widgets.conf import widget_settings
 
 
 class AlreadyRegistered(Exception):
-    """Two widgets were registered under one name."""
+    """Two classes were registered under one key."""
 
 
-class WidgetRegistry:
-    """Maps unique names to widget instances, in registration order."""
+class Registry[T]:
+    """Maps unique keys (a class attribute, ``key_attribute``) to instances, in registration order."""
 
-    def __init__(self) -> None:
-        self._widgets: dict[str, Widget] = {}
+    def __init__(self, key_attribute: str, kind: str) -> None:
+        self.key_attribute = key_attribute
+        self.kind = kind
+        self._items: dict[str, T] = {}
 
-    def register[W: type[Widget]](self, widget_class: W) -> W:
-        """Register a widget class under its ``name``; usable as a class decorator."""
-        name = getattr(widget_class, "name", "")
-        if not name:
-            raise ValueError(f"{widget_class.__name__} has no name")
-        existing = self._widgets.get(name)
-        if existing is not None and type(existing) is not widget_class:
+    def register[C: type](self, item_class: C) -> C:
+        """Register an instance of ``item_class`` under its key; usable as a class decorator."""
+        key = getattr(item_class, self.key_attribute, "")
+        if not key:
+            raise ValueError(f"{item_class.__name__} has no {self.key_attribute}")
+        existing = self._items.get(key)
+        if existing is not None and type(existing) is not item_class:
             raise AlreadyRegistered(
-                f"A widget named {name!r} is already registered ({type(existing).__qualname__})"
+                f"A {self.kind} named {key!r} is already registered ({type(existing).__qualname__})"
             )
-        self._widgets[name] = widget_class()
-        return widget_class
+        self._items[key] = item_class()
+        return item_class
 
-    def unregister(self, name: str) -> None:
-        self._widgets.pop(name, None)
+    def unregister(self, key: str) -> None:
+        self._items.pop(key, None)
 
-    def get(self, name: str) -> Widget | None:
-        return self._widgets.get(name)
+    def get(self, key: str) -> T | None:
+        return self._items.get(key)
 
-    def __contains__(self, name: str) -> bool:
-        return name in self._widgets
+    def __contains__(self, key: str) -> bool:
+        return key in self._items
 
-    def __iter__(self) -> Iterator[Widget]:
-        return iter(list(self._widgets.values()))
+    def __iter__(self) -> Iterator[T]:
+        return iter(list(self._items.values()))
 
     def names(self) -> list[str]:
-        return list(self._widgets)
+        return list(self._items)
+
+
+class WidgetRegistry(Registry[Widget]):
+    """Widgets by ``name``."""
+
+    def __init__(self) -> None:
+        super().__init__("name", "widget")
 
 
 registry = WidgetRegistry()
-register = registry.register
 
 
 def autodiscover() -> None:
-    """Import the ``widgets`` module of every installed app, registering its widgets."""
-    autodiscover_modules(widget_settings.AUTODISCOVER_MODULE)
+    """Import the ``widgets`` and ``dashboards`` modules of every installed app: they register themselves."""
+    autodiscover_modules(widget_settings.AUTODISCOVER_MODULE, "dashboards")

@@ -1,5 +1,7 @@
 """Every endpoint of the app, under one include: ``path("", include("widgets.urls"))``.
 
+- ``dashboards/``: the index of dashboards (``widgets:dashboards``);
+- ``dashboards/<slug>/``: one dashboard, one streamed response (``widgets:dashboard``);
 - ``widgets/<name>/``: one widget (``widgets:widget``);
 - ``embed/<token>/``: a widget fixed by a signed link, for other sites (``widgets:embed``);
 - ``oembed``: oEmbed for embed links (``widgets:oembed``).
@@ -8,11 +10,14 @@
 from django.urls import path
 
 from widgets.embed.views import embed_view, oembed_view
+from widgets.pages.views import dashboard_view, index_view
 from widgets.views import widget_view
 
 app_name = "widgets"
 
 urlpatterns = [
+    path("dashboards/", index_view, name="dashboards"),
+    path("dashboards/<slug:slug>/", dashboard_view, name="dashboard"),
     path("widgets/<slug:name>/", widget_view, name="widget"),
     path("embed/<str:token>/", embed_view, name="embed"),
     path("oembed", oembed_view, name="oembed"),

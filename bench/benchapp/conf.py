@@ -7,11 +7,6 @@ class BenchSettings:
     """Typed access to the ``BENCH_*`` settings; each is read when used."""
 
     @property
-    def LAYOUT(self) -> str:
-        """The bench layout the dashboard page shows ("s1", "s5"), or "" for the demo's."""
-        return str(getattr(settings, "BENCH_LAYOUT", ""))
-
-    @property
     def UPSTREAM_URL(self) -> str:
         """The counting upstream (bench/upstream.py) the bench widgets fetch from."""
         return str(getattr(settings, "BENCH_UPSTREAM_URL", "http://127.0.0.1:9")).rstrip("/")

@@ -14,7 +14,7 @@ from bench.benchapp.conf import bench_settings
 from bench.benchapp.names import S1_WIDGET_NAMES
 from bench.benchapp.queries import PaidOrders, asummarise_paid_orders, summarise_paid_orders
 from bench.benchapp.widgets import paid_orders_kpis, upstream_base
-from dashboard.filters import parse_filters
+from dashboard.filters import ShopFilters
 from widgets.base import Widget
 from widgets.registry import registry
 from widgets.render import WidgetFrame, loading_frame, widget_url
@@ -31,16 +31,23 @@ async def hello(request: HttpRequest) -> HttpResponse:
     return HttpResponse("Hello, world\n", content_type="text/plain")
 
 
+def shop_filters(query: Mapping[str, str]) -> dict[str, Any]:
+    """The demo shop's filters from ``query``, defaults where invalid: the S1 widgets' parameters."""
+    form = ShopFilters(data=query)
+    form.is_valid()
+    return form.cleaned_data
+
+
 async def lazy_page(request: HttpRequest) -> HttpResponse:
     """S1 (b): the twelve S1 widgets as placeholders, each lazy-loading with its own HTMX request."""
-    filters, _ = parse_filters(request.GET)
+    filters = shop_filters(request.GET)
     frames = [loading_frame(widget, filters) for widget in s1_widgets()]
     return render(request, "bench/grid.html", {"title": "One request per widget", "frames": frames})
 
 
 def sequential_page(request: HttpRequest) -> HttpResponse:
     """S1 (c): every S1 widget in turn with sync httpx and the sync ORM, as a plain Django view would."""
-    filters, _ = parse_filters(request.GET)
+    filters = shop_filters(request.GET)
     with httpx.Client(timeout=UPSTREAM_TIMEOUT_SECONDS) as client:
         frames = [load_in_sequence(widget, filters, client) for widget in s1_widgets()]
     return render(request, "bench/grid.html", {"title": "Sequential, synchronous", "frames": frames})

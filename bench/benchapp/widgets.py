@@ -23,12 +23,12 @@ from bench.benchapp.names import (
     S5_WIDGET_NAMES,
 )
 from bench.benchapp.queries import PaidOrders, asummarise_paid_orders
-from dashboard.filters import FiltersForm
+from dashboard.filters import ShopFilters
 from dashboard.money import format_money
+from widgets import register
 from widgets.builtin.kpi import Kpi, KpiWidget
 from widgets.builtin.rates import RatesWidget, rate_for, rates_source
 from widgets.builtin.statuspage import StatuspageWidget
-from widgets.registry import register
 from widgets.sources import gather_sources, orm
 
 
@@ -45,7 +45,7 @@ def paid_orders_kpis(orders: PaidOrders, rate: Decimal, currency: str) -> list[K
 class RateAndOrdersWidget(KpiWidget):
     """An FX rate from the upstream and the paid-orders aggregate, loaded concurrently."""
 
-    params_form = FiltersForm
+    params_form = ShopFilters
     refresh_seconds: ClassVar[int] = 60
 
     async def load(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -61,7 +61,7 @@ class RateAndOrdersWidget(KpiWidget):
 class SlowAggregateWidget(KpiWidget):
     """One PostgreSQL aggregate of about ``BENCH_S5_PAUSE_SECONDS``, nothing else."""
 
-    params_form = FiltersForm
+    params_form = ShopFilters
     refresh_seconds: ClassVar[int] = 60
 
     async def load(self, params: Mapping[str, Any]) -> Mapping[str, Any]:

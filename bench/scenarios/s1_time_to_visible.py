@@ -3,8 +3,8 @@
 Twelve widgets, each an FX rate from its own path on a 200 ms upstream plus an
 ORM aggregate over the 50,000 seeded orders (SQLite), shown three ways:
 
-(a) our page: the dashboard view at ``/`` with the S1 layout, whatever it does
-    (lazy placeholders or one streamed response);
+(a) our page: the ``s1`` dashboard at ``/dashboards/s1/``, declared with the
+    public API like any project's (one streamed response);
 (b) the same widgets as placeholders that each lazy-load ``/widgets/<name>/``
     with their own HTMX request (``/bench/lazy/``: the walking dashboard's way);
 (c) a plain synchronous view rendering them one after another under one
@@ -80,11 +80,11 @@ def run(ctx: Context) -> ScenarioResult:
     flush_redis(ctx.redis_url)
     with Servers(ctx.log_dir, "s1") as servers:
         upstream = servers.upstream(UPSTREAM_DELAY_MS)
-        env = ctx.app_env(ctx.sqlite_url, upstream_url=upstream.url, layout="s1")
+        env = ctx.app_env(ctx.sqlite_url, upstream_url=upstream.url)
         app = servers.uvicorn(env)
         sequential = servers.gunicorn(env)
         variants = [
-            Variant("a", "our page (/)", app, "/"),
+            Variant("a", "our page (/dashboards/s1/)", app, "/dashboards/s1/"),
             Variant("b", "one HTMX request per widget", app, "/bench/lazy/"),
             Variant("c", "sync, sequential, gunicorn", sequential, "/bench/sequential/"),
         ]
@@ -182,7 +182,7 @@ def check_widgets(variant: Variant, settled: Settled) -> None:
     if sorted(settled.states) != S1_WIDGET_NAMES:
         raise ScenarioError(
             f"({variant.key}) {variant.path} showed {sorted(settled.states)}, not the S1 widgets: "
-            "does the dashboard page still take its tiles from dashboard.layout.DEMO_LAYOUT?"
+            "is the s1 dashboard (bench/benchapp/dashboards.py) still declared with them?"
         )
 
 

@@ -1,6 +1,6 @@
 """S2: whole dashboard page views per second with a warm cache, against hello-world, one worker.
 
-The demo dashboard (``/``, its nine widgets, SQLite with 50,000 orders, every
+The demo's shop dashboard (``/dashboards/shop/``, its nine widgets, SQLite with 50,000 orders, every
 upstream on the counting upstream at 200 ms) under one uvicorn worker. A page
 view is what a browser with htmx does: GET the page, then every widget still
 loading in it, concurrently over up to six connections (bench/loadgen.py); it
@@ -25,6 +25,7 @@ KEY = "S2"
 TITLE = "Throughput with a warm cache: page views/s ÷ hello-world requests/s (1 uvicorn worker)"
 NEEDS = ("sqlite", "redis")
 
+PAGE = "/dashboards/shop/"
 UPSTREAM_DELAY_MS = 200
 CONNECTIONS = 16
 SECONDS = 5.0
@@ -83,7 +84,7 @@ Measured = tuple[LoadResult, LoadResult, list[PageView], list[float], Counter[st
 async def measure(app: Server, upstream: Server, seconds: float) -> Measured:
     warm_pool = ConnectionPool("127.0.0.1", app.port)
     try:
-        warm_views = [await view_page(warm_pool, app.url, "/") for _ in range(WARM_UP_VIEWS)]
+        warm_views = [await view_page(warm_pool, app.url, PAGE) for _ in range(WARM_UP_VIEWS)]
     finally:
         await warm_pool.close()
     if warm_views[-1].error or not warm_views[-1].states:
@@ -105,7 +106,7 @@ async def measure(app: Server, upstream: Server, seconds: float) -> Measured:
 
     def view_action(worker: int) -> Callable[[], Awaitable[bool]]:
         async def view() -> bool:
-            page_view = await view_page(pools[worker], app.url, "/")
+            page_view = await view_page(pools[worker], app.url, PAGE)
             if page_view.is_complete:
                 view_seconds.append(page_view.seconds)
             else:

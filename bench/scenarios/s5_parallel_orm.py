@@ -1,6 +1,6 @@
 """S5: six widgets, each one ~100 ms PostgreSQL aggregate, in one dashboard page (one worker).
 
-The dashboard page (``/``) with the S5 layout: six widgets whose only source is
+The ``s5`` dashboard (``/dashboards/s5/``): six widgets whose only source is
 the paid-orders aggregate over 50,000 orders, padded to about 100 ms by a
 ``pg_sleep(0.1)`` that PostgreSQL runs once per query (an uncorrelated
 subquery: bench/benchapp/queries.py). The pause keeps the aggregate's time
@@ -60,7 +60,7 @@ def run(ctx: Context) -> ScenarioResult:
     runs = QUICK_RUNS if ctx.quick else RUNS
     before_server = count_connections(ctx.postgres_admin_url, database)
     with Servers(ctx.log_dir, "s5") as servers:
-        app = servers.uvicorn(ctx.app_env(ctx.postgres_url, layout="s5"))
+        app = servers.uvicorn(ctx.app_env(ctx.postgres_url))
         aggregate_ms = time_aggregate_alone(app, "s5-aggregate", PROBES)
         warm_up = asyncio.run(view_pages(app, [next(filters)]))[0]
         check_widgets(warm_up)

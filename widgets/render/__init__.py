@@ -9,7 +9,7 @@
 """
 
 from widgets.render.fragments import FRAGMENT_TEMPLATE, fragment_memo, render_fragment
-from widgets.render.frames import ParamError, State, WidgetFrame, loading_frame, widget_url
+from widgets.render.frames import ParamError, State, WidgetFrame, loading_frame, param_errors, widget_url
 from widgets.render.inline import (
     COLLECTOR_CONTEXT_KEY,
     InlineWidgets,
@@ -34,6 +34,7 @@ __all__ = [
     "load_frame",
     "loading_frame",
     "page_query",
+    "param_errors",
     "render_fragment",
     "render_frame",
     "render_with_widgets",

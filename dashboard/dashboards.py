@@ -1,0 +1,41 @@
+"""The demo's dashboards, found by the widgets app's autodiscovery (a ``dashboards`` module)."""
+
+from django.urls import reverse_lazy
+
+from dashboard.filters import ShopFilters
+from widgets import Dashboard, Tile, register
+
+
+@register
+class ShopDashboard(Dashboard):
+    slug = "shop"
+    title = "Shop dashboard"
+    description = "Revenue, orders, products and countries, in the currency and time range you pick."
+    filters_form = ShopFilters
+    links = (("Widgets in a page", reverse_lazy("embed_example")),)
+    layout = (
+        Tile("revenue"),
+        Tile("order_health"),
+        Tile("service_status"),
+        Tile("orders_over_time", span=2),
+        Tile("uptime"),
+        Tile("top_products"),
+        Tile("orders_by_country"),
+        Tile("fx_rates"),
+        Tile("recent_orders", span=3),
+    )
+
+
+@register
+class OperationsDashboard(Dashboard):
+    slug = "operations"
+    title = "Operations"
+    description = "Is everything up? Service status, uptime checks, FX rates and orders as they arrive."
+    layout = (
+        Tile("service_status"),
+        Tile("uptime"),
+        Tile("fx_rates"),
+        Tile("orders_over_time", span=2, params={"range": "24h"}),
+        Tile("revenue", params={"range": "24h", "currency": "EUR"}),
+        Tile("recent_orders", span=3),
+    )

@@ -1,0 +1,74 @@
+"""A dashboard's filters: read from the page URL, with defaults where a value is missing or invalid.
+
+Filters are page variables. Their valid values, as query values
+(``PageFilters.query``), flow by name into the parameters of the page's
+widgets (``widgets.pages.layout``) and stay in the page URL.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms
+
+from widgets.base import query_keys, query_values
+from widgets.memo import LruMemo
+from widgets.pages.declarations import Dashboard
+from widgets.render import ParamError, param_errors
+
+type Query = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class PageFilters:
+    """The filters of one page view: valid values, the same as query values, and what was wrong."""
+
+    values: Mapping[str, Any]
+    query: Query
+    errors: list[ParamError] = field(default_factory=list)
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.errors
+
+
+def read_filters(dashboard: Dashboard, query: Mapping[str, str]) -> PageFilters:
+    """The dashboard's filters from ``query``: valid ones kept, defaults for the others, errors named."""
+    form_class = dashboard.filters_form
+    raw = tuple((key, query[key]) for key in query_keys(form_class) if query.get(key))
+    valid = _valid_filters.get((dashboard.slug, raw))
+    if valid is not None:
+        return valid
+    form = form_class(data=dict(raw))
+    if form.is_valid():
+        filters = PageFilters(form.cleaned_data, as_query(form.cleaned_data))
+        return _valid_filters.put((dashboard.slug, raw), filters)
+    errors = param_errors(form, dict(raw))
+    values = defaults_for_invalid(form_class, dict(raw), set(form.errors))
+    return PageFilters(values, as_query(values), errors)
+
+
+def defaults_for_invalid(
+    form_class: type[forms.Form], data: Mapping[str, str], invalid: set[str]
+) -> dict[str, Any]:
+    """The form's values with the query keys of its invalid fields left out, so those take their defaults."""
+    dropped = {
+        key for name in invalid if name in form_class.base_fields for key in query_keys_of(form_class, name)
+    }
+    form = form_class(data={key: value for key, value in data.items() if key not in dropped})
+    form.is_valid()
+    return dict(form.cleaned_data)
+
+
+def query_keys_of(form_class: type[forms.Form], name: str) -> tuple[str, ...]:
+    widget = form_class.base_fields[name].widget
+    return tuple(getattr(widget, "query_keys", None) or (name,))
+
+
+def as_query(values: Mapping[str, Any]) -> Query:
+    """Cleaned filter values as the query items that give them back, in a stable order."""
+    return tuple(sorted((key, str(value)) for key, value in query_values(values).items()))
+
+
+# Valid filters per dashboard and raw query: validating the form would be much of a warm page view (S2).
+_valid_filters: LruMemo[tuple[str, Query], PageFilters] = LruMemo(name="pages.valid_filters", max_entries=256)
