@@ -2,8 +2,10 @@
 SHELL := /bin/bash
 PORT ?= 8000
 UPSTREAM_PORT ?= 8001
-# uv from PATH when it works, else the one pip installs for this project's Python.
-UV := $(shell if uv --version >/dev/null 2>&1; then echo uv; else echo "python3 -m uv"; fi)
+# uv from PATH when it works, else one installed into a venv of its own, .tools/: a plain
+# `pip install uv` is refused by a python3 that follows PEP 668 (Debian 12's, Ubuntu 24.04's).
+TOOLS_UV := .tools/bin/uv
+UV := $(shell if uv --version >/dev/null 2>&1; then echo uv; else echo $(TOOLS_UV); fi)
 RUN := $(UV) run --frozen
 CHROMIUM ?= /usr/bin/chromium
 
@@ -15,8 +17,16 @@ demo: install migrate seed static
 test: install browser static lint
 	$(RUN) pytest
 
-uv:
-	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+uv: $(filter $(TOOLS_UV),$(UV))
+	@echo "Using $(UV): $$($(UV) --version)"
+
+# Needs python3's venv module and ensurepip: Debian and Ubuntu ship them as the python3-venv package.
+$(TOOLS_UV):
+	@python3 -m venv .tools || { rm -rf .tools; \
+		echo "make: 'python3 -m venv .tools' failed, so uv cannot be installed there." >&2; \
+		echo "On Debian or Ubuntu: apt-get install python3-venv, then run make again. Or put uv on PATH." >&2; \
+		exit 1; }
+	.tools/bin/pip install --quiet uv
 
 install: uv
 	$(UV) sync --frozen
@@ -47,8 +57,9 @@ format: install
 unit: install static
 	$(RUN) pytest tests
 
+# Coverage is of the unit tests: the browser tests' servers run in processes of their own.
 e2e: install browser static
-	$(RUN) pytest e2e
+	$(RUN) pytest e2e --no-cov
 
 # Production-style: DEBUG off, WEB_CONCURRENCY worker processes (uvicorn reads it), behind a proxy.
 WEB_CONCURRENCY ?= 2
@@ -62,4 +73,9 @@ bench: install static
 	$(RUN) python -m bench.run $(BENCH_ARGS)
 
 clean:
-	rm -rf .venv staticfiles .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .venv .tools dist staticfiles .pytest_cache .mypy_cache .ruff_cache
+
+# The framework alone as a wheel in dist/ (the `widgets` package; e2e/test_wheel_install.py installs it).
+.PHONY: wheel
+wheel: uv
+	$(UV) build --wheel -o dist/

@@ -211,8 +211,13 @@ WIDGETS_HTTP_USER_AGENT = "htmx-dashboard/0.1"
 WIDGETS_REDIS_URL = REDIS_URL or None
 WIDGETS_CACHE_ENABLED = env_bool("WIDGETS_CACHE_ENABLED", True)
 
+# The ports `make demo` (rundemo) serves the app and the local demo upstream on; `make serve` uses PORT too.
+PORT = env_int("PORT", 8000)
+UPSTREAM_PORT = env_int("UPSTREAM_PORT", 8001)
+
 # Embedding (widgets/embed/signing.py): absolute embed URLs made outside a request (embed_url command,
-# admin) start with SITE_URL; these origins may frame embed pages and fetch them (CORS).
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# admin) start with SITE_URL, by default 127.0.0.1 on PORT; these origins may frame embed pages and
+# fetch them (CORS).
+SITE_URL = os.environ.get("SITE_URL") or f"http://127.0.0.1:{PORT}"
 WIDGETS_EMBED_ALLOWED_ORIGINS = env_list("EMBED_ALLOWED_ORIGINS")
 WIDGETS_EMBED_PROVIDER_NAME = "HTMX dashboard demo"

@@ -13,6 +13,7 @@ import sys
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 
@@ -26,9 +27,11 @@ def port_is_free(port: int) -> bool:
     return True
 
 
-def upstream_environment(upstream: str) -> dict[str, str]:
-    """The environment of the app: external APIs on the demo upstream unless set."""
+def app_environment(upstream: str, port: int) -> dict[str, str]:
+    """The environment of the app: external APIs on the demo upstream unless set, and ``PORT``
+    the port it serves, which ``SITE_URL`` follows unless set."""
     env = dict(os.environ)
+    env["PORT"] = str(port)
     env.setdefault("RATES_API_URL", upstream)
     env.setdefault("STATUS_API_URL", upstream)
     env.setdefault(
@@ -43,16 +46,24 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-        parser.add_argument("--upstream-port", type=int, default=8001)
+        parser.add_argument("--port", type=int, default=settings.PORT)
+        parser.add_argument("--upstream-port", type=int, default=settings.UPSTREAM_PORT)
         parser.add_argument("--order-interval", type=float, default=2.0)
 
     def handle(
         self, *args: Any, host: str, port: int, upstream_port: int, order_interval: float, **options: Any
     ) -> None:
-        for name, wanted in (("PORT", port), ("upstream port", upstream_port)):
+        if port == upstream_port:
+            raise CommandError(f"PORT and UPSTREAM_PORT are both {port}: give one of them another port")
+        for variable, what, wanted in (
+            ("PORT", "the dashboard", port),
+            ("UPSTREAM_PORT", "the demo upstream", upstream_port),
+        ):
             if not port_is_free(wanted):
-                raise CommandError(f"Port {wanted} ({name}) is in use: stop what runs there or set PORT=...")
+                raise CommandError(
+                    f"Port {wanted} is in use, so {what} cannot listen on it: stop what runs there "
+                    f"or set {variable} to a free port (e.g. {variable}={wanted + 10} make demo)"
+                )
         upstream = f"http://127.0.0.1:{upstream_port}"
         python = sys.executable
         processes = [
@@ -84,7 +95,7 @@ class Command(BaseCommand):
                     "--lifespan",
                     "on",
                 ],
-                env=upstream_environment(upstream),
+                env=app_environment(upstream, port),
             ),
         ]
         self.stdout.write(self.style.SUCCESS(f"Demo dashboard: http://{host}:{port}/  (Ctrl-C stops it)"))
