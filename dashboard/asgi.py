@@ -2,7 +2,7 @@
 
 import os
 
-from widgets.asgi import get_asgi_application
+from widgets import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
 

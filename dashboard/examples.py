@@ -2,7 +2,7 @@
 
 from django.http import HttpRequest, HttpResponse
 
-from widgets.render import render_with_widgets
+from widgets import render_with_widgets
 
 
 async def embed_example_view(request: HttpRequest) -> HttpResponse:

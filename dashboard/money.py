@@ -4,8 +4,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 
+from widgets import Source
 from widgets.builtin.rates import rate_for, rates_source
-from widgets.sources import Source
 
 SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "CHF": "CHF "}
 ZERO_DECIMAL = {"JPY"}

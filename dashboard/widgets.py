@@ -10,14 +10,13 @@ from django.utils import timezone
 from dashboard import queries
 from dashboard.filters import PeriodForm, ShopFilters
 from dashboard.money import format_money, fx_rate_source
-from widgets import Period, TimeWindow, register
+from widgets import Period, TimeWindow, gather_sources, orm, register
 from widgets.builtin.chart import TimeSeriesWidget, build_bar_chart
 from widgets.builtin.kpi import Kpi, KpiWidget, relative_change
 from widgets.builtin.rates import RatesWidget
 from widgets.builtin.statuspage import StatuspageWidget
 from widgets.builtin.table import ShareWidget, Table, TableWidget, shares_of
 from widgets.builtin.uptime import UptimeWidget
-from widgets.sources import gather_sources, orm
 
 
 def window_of(params: Mapping[str, Any]) -> TimeWindow:

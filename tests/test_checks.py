@@ -1,8 +1,12 @@
 import pytest
 from django.core.management import call_command
 
+from tests.forms import FiltersForm
+from widgets import Dashboard, Tile, dashboards
 from widgets.base import Widget
+from widgets.builtin.kpi import KpiWidget
 from widgets.checks import check_embed_origins, check_widgets
+from widgets.pages.checks import check_dashboards
 from widgets.registry import registry
 
 
@@ -78,3 +82,47 @@ def test_embed_origin_that_is_not_an_origin_is_an_error(settings, origin):
     [error] = check_embed_origins()
     assert error.id == "widgets.E005"
     assert repr(origin) in error.msg
+
+
+def test_a_dashboard_tile_naming_an_unregistered_widget_is_an_error():
+    class Unplaced(Dashboard):
+        slug = "test_unplaced"
+        title = "Unplaced"
+        layout = (Tile("no_such_widget"),)
+
+    dashboards.register(Unplaced)
+    try:
+        messages = check_dashboards()
+    finally:
+        dashboards.unregister("test_unplaced")
+    assert [message.id for message in messages] == ["widgets.E007"]
+    assert "tile 1 names the widget 'no_such_widget'" in messages[0].msg
+
+
+def test_a_dashboard_tile_fixing_parameters_its_widget_refuses_is_an_error():
+    class PricedWidget(KpiWidget):
+        name = "test_priced"
+        title = "Priced"
+        params_form = FiltersForm
+
+    class Misfixed(Dashboard):
+        slug = "test_misfixed"
+        title = "Misfixed"
+        layout = (
+            Tile("test_priced", params={"currency": "XYZ"}),
+            Tile("test_priced", params={"currency": "USD"}),
+        )
+
+    registry.register(PricedWidget)
+    dashboards.register(Misfixed)
+    try:
+        messages = check_dashboards()
+    finally:
+        dashboards.unregister("test_misfixed")
+        registry.unregister("test_priced")
+    assert [message.id for message in messages] == ["widgets.E008"]
+    assert "tile 1 fixes parameters {'currency': 'XYZ'} that 'test_priced'" in messages[0].msg
+
+
+def test_the_demo_dashboards_pass_their_checks():
+    assert check_dashboards() == []

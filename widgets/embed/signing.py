@@ -23,7 +23,7 @@ from django.urls import Resolver404, resolve, reverse
 from widgets.base import query_keys, query_values
 from widgets.conf import widget_settings
 from widgets.registry import registry
-from widgets.render.frames import param_errors
+from widgets.render import param_errors
 
 SALT = "widgets.embed"
 URL_NAME = "widgets:embed"

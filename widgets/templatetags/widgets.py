@@ -34,7 +34,7 @@ from widgets.render import (
     loading_frame,
     warn_inline_without_collector,
 )
-from widgets.render.frames import param_errors as form_param_errors
+from widgets.render import param_errors as form_param_errors
 
 register = template.Library()
 
