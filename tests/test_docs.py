@@ -29,3 +29,23 @@ def test_every_registered_widget_is_in_the_readme():
 def test_readme_gives_the_two_commands():
     assert "make demo" in README
     assert "make test" in README
+
+
+def framework_settings() -> list[str]:
+    """Every setting ``widgets/conf.py`` reads, by the name a project sets."""
+    conf = (ROOT / "widgets" / "conf.py").read_text()
+    return re.findall(r'getattr\(settings, "([A-Z_]+)"', conf)
+
+
+def test_every_framework_setting_is_in_the_readme_table():
+    names = framework_settings()
+    assert {"WIDGETS_SOURCE_TIMEOUT", "WIDGETS_PERIOD_MAX_DAYS", "SITE_URL"} <= set(names)
+    missing = [name for name in names if f"| `{name}` |" not in README]
+    assert missing == []
+
+
+def test_every_registered_dashboard_is_in_the_readme():
+    from widgets import dashboards
+
+    missing = [name for name in dashboards.names() if f"| `{name}` |" not in README]
+    assert missing == []
