@@ -57,6 +57,11 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         "--label", default="latest", help="Results file name in bench/results/ (default: latest)."
     )
     parser.add_argument(
+        "--memos-off",
+        default="",
+        help="Comma-separated memo names (or 'all') the app servers keep nothing in: what each is worth.",
+    )
+    parser.add_argument(
         "--s3-seconds",
         type=float,
         default=None,
@@ -84,8 +89,11 @@ def main(argv: list[str] | None = None) -> int:
         postgres_admin_url=databases.postgres_admin_url(postgres_url),
         redis_url=databases.redis_url(),
         log_dir=DATA_DIR / "logs",
+        memos_off=arguments.memos_off,
     )
     options = {"scenarios": ",".join(arguments.keys), "quick": arguments.quick, "s3_seconds": s3_seconds}
+    if arguments.memos_off:
+        options["memos_off"] = arguments.memos_off
     run_report = report.Report(arguments.label, options, source_commit=arguments.source_commit)
     modules = [SCENARIOS[key] for key in arguments.keys]
     unprepared = prepare({need for module in modules for need in module.NEEDS})

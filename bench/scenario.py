@@ -30,6 +30,8 @@ class Context:
     postgres_admin_url: str
     redis_url: str
     log_dir: Path
+    # Memos the app servers keep nothing in (``--memos-off``): what a memo is worth, measured.
+    memos_off: str = ""
 
     def app_env(self, database_url: str, **bench: str) -> dict[str, str]:
         """The environment of an app server: bench settings, the given database, the bench Redis.
@@ -50,6 +52,8 @@ class Context:
             }
         )
         env.update({f"BENCH_{key.upper()}": value for key, value in bench.items()})
+        if self.memos_off:
+            env["BENCH_MEMOS_OFF"] = self.memos_off
         return env
 
 
