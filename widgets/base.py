@@ -45,19 +45,19 @@ class Widget:
     with ``@register``::
 
         @register
-        class SignupsWidget(Widget):
+        class SignupsWidget(KpiWidget):  # template: widgets/builtin/kpi.html
             name = "signups"
             title = "Sign-ups today"
-            template_name = "widgets/builtin/kpi.html"
             refresh_seconds = 30
 
-            async def load(self, params):
-                count = await User.objects.filter(date_joined__date=today()).acount()
-                return {"items": [Kpi("Sign-ups", str(count))]}
+            async def load(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
+                signups = User.objects.filter(date_joined__date=date.today())
+                values = await gather_sources(orm("signups", signups.acount))
+                return {"kpis": [Kpi("Sign-ups", str(values["signups"]))]}
 
     ``load`` receives the validated ``params_form`` data and returns the
     template context of the ``ready`` partial in ``template_name``. It runs
-    its sources concurrently with ``widgets.sources.gather_sources``; a failed
+    its sources concurrently with ``gather_sources``; a failed
     source raises ``SourcesFailed`` and the widget renders its error state.
 
     What ``load`` returns is cached per parameters (``widgets.cache``): it is
