@@ -122,8 +122,8 @@ HOST_PAGE = Template("""<!doctype html>
 def iframe_embed(link: EmbedLink, title: str = "Recent orders") -> str:
     """The iframe snippet the README gives, at the height of a placeholder, with its host script."""
     return (
-        f'<iframe src="{html.escape(link.url)}" title="{html.escape(title)}" width="480" height="50" '
-        "data-widgets-embed></iframe>\n"
+        f'<iframe src="{html.escape(link.url)}" title="{html.escape(title)}" height="50" '
+        'style="width: 100%; max-width: 480px" data-widgets-embed></iframe>\n'
         f'<script src="{html.escape(link.static_url("widgets/embed-host.js"))}" async></script>'
     )
 
