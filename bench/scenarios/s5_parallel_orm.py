@@ -114,7 +114,7 @@ async def view_pages(app: Server, queries: list[str]) -> list[PageView]:
     for query in queries:
         pool = ConnectionPool("127.0.0.1", app.port)
         try:
-            views.append(await view_page(pool, app.url, f"/{query}"))
+            views.append(await view_page(pool, app.url, f"/dashboards/s5/{query}"))
         finally:
             await pool.close()
     return views

@@ -33,9 +33,11 @@ class Tile:
         if not 1 <= self.span <= MAX_SPAN:
             raise ValueError(f"Tile({self.widget!r}): span must be 1 to {MAX_SPAN}, got {self.span}")
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+        # Tiles are part of the keys a page view looks its shell and tiles up by.
+        object.__setattr__(self, "_hash", hash((self.widget, self.span, tuple(sorted(self.params.items())))))
 
     def __hash__(self) -> int:
-        return hash((self.widget, self.span, tuple(sorted(self.params.items()))))
+        return self._hash  # type: ignore[attr-defined,no-any-return]
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Tile):

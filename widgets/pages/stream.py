@@ -11,7 +11,7 @@ parsed, so no ``data-state="loading"`` is left when the stream has ended.
 
 import asyncio
 import secrets
-from collections.abc import AsyncIterator, Hashable
+from collections.abc import AsyncIterator, Callable, Hashable
 from typing import Any
 
 from django.conf import settings
@@ -43,20 +43,25 @@ def render_tiles(loaded: list[Loaded]) -> str:
 
 
 def page_shell(
-    request: HtmxHttpRequest, template_name: str, context: dict[str, Any], *, key: Hashable | None
+    request: HtmxHttpRequest,
+    template_name: str,
+    context: Callable[[], dict[str, Any]],
+    *,
+    key: Hashable | None,
 ) -> tuple[str, str]:
     """The page before and after the streamed widgets, with this request's CSP nonce.
 
     With a warm widget cache the shell is most of a page view's cost, and it
     depends only on the dashboard, its filters and its layout, so it is
     rendered once per ``key`` (``None``: not kept, e.g. for invalid filters,
-    which echo what the address said) with a marker where the nonce goes.
+    which echo what the address said) with a marker where the nonce goes;
+    ``context`` is called only then.
     """
     shell = _shells.get(key) if key is not None and not settings.DEBUG else None
     if shell is None:
         html = render_to_string(
             template_name,
-            {**context, "is_streamed": True, "slot_marker": STREAM_SLOT, "csp_nonce": NONCE_SLOT},
+            {**context(), "is_streamed": True, "slot_marker": STREAM_SLOT, "csp_nonce": NONCE_SLOT},
         )
         head, tail = html.split(STREAM_SLOT)
         shell = (head, tail)

@@ -24,16 +24,22 @@ async def dashboard_view(request: HtmxHttpRequest, slug: str) -> HttpResponse | 
     filters = read_filters(dashboard, request.GET)
     placed = place(dashboard, filters)
     status = 200 if filters.is_valid else 400
-    context = {
-        "dashboard": dashboard,
-        "filters": filters,
-        "filters_form": dashboard.filters_form(initial=dict(filters.values)),
-        "placed": placed,
-    }
+
+    def context(**extra: Any) -> dict[str, Any]:
+        # Made only when the page is rendered: a form deep-copies its fields.
+        filters_form = dashboard.filters_form(initial=dict(filters.values))
+        return {
+            "dashboard": dashboard,
+            "filters": filters,
+            "filters_form": filters_form,
+            "placed": placed,
+            **extra,
+        }
+
     if request.htmx and not request.htmx.history_restore_request:
         # A filter change: the page body, whose placeholders load themselves lazily.
         body = f"{dashboard.template_name}#dashboard"
-        return render(request, body, {**context, "is_streamed": False}, status=status)
+        return render(request, body, context(is_streamed=False), status=status)
     fresh, waiting = split_fresh(placed)
     # The shell is made now, not in the generator: the CSP nonce it uses must be
     # known before the middleware writes the Content-Security-Policy header.
@@ -43,7 +49,7 @@ async def dashboard_view(request: HtmxHttpRequest, slug: str) -> HttpResponse | 
     head, tail = page_shell(
         request,
         dashboard.template_name,
-        {**context, "loading_slots": loading},
+        lambda: context(loading_slots=loading),
         key=shell_key if filters.is_valid else None,
     )
     response: HttpResponse | StreamingHttpResponse
