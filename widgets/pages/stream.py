@@ -72,22 +72,8 @@ def page_shell(
 
 
 def fresh_tiles(fresh: list[tuple[Placement, CachedResult]]) -> str:
-    """``render_tiles`` for widgets fresh in the cache, kept while their loads and ages stay the same.
-
-    A fresh widget renders the same while its load (``loaded_at``) and its age
-    in whole seconds stay the same (as ``widgets.render.fragments`` keeps it),
-    so on a warm dashboard every viewer in the same second gets the same
-    tiles: the frames and their joining are made once, not once per page view.
-    """
-    # The tile too: its markup (span, slot) is part of what is kept.
-    key = tuple(
-        (item.slot, item.tile, item.url, result.loaded_at, int(result.age_seconds)) for item, result in fresh
-    )
-
-    def render() -> str:
-        return render_tiles([(item, result_frame(item.widget, result, item.url)) for item, result in fresh])
-
-    return _fresh_tiles.get_or_make(key, render)
+    """The tiles of widgets this process holds fresh, rendered from their cached values."""
+    return render_tiles([(item, result_frame(item.widget, result, item.url)) for item, result in fresh])
 
 
 async def start_loads(placed: list[Placement]) -> set[asyncio.Task[Loaded]]:
@@ -137,4 +123,3 @@ async def stream_page(head: str, loads: set[asyncio.Task[Loaded]], tail: str) ->
 
 
 _shells: LruMemo[Hashable, tuple[str, str]] = LruMemo(name="pages.shells", max_entries=256)
-_fresh_tiles: LruMemo[Hashable, str] = LruMemo(name="pages.fresh_tiles", max_entries=256)
