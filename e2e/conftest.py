@@ -23,7 +23,7 @@ import pytest
 from playwright.sync_api import Browser, Error, Page, expect, sync_playwright
 from psycopg import sql
 
-from e2e.pages import WIDGET_NAMES, BrowserErrors, Dashboard, HostPage
+from e2e.pages import WIDGET_NAMES, BrowserErrors, Dashboard, HostPage, browser_tab
 from e2e.servers import (
     PROJECT_ROOT,
     BackgroundProcess,
@@ -246,13 +246,8 @@ def browser_errors() -> BrowserErrors:
 @pytest.fixture
 def page(browser: Browser, app_server: Server, browser_errors: BrowserErrors) -> Iterator[Page]:
     """A tab in a fresh browser context on the live server, its errors recorded."""
-    context = browser.new_context(base_url=app_server.url)
-    context.set_default_timeout(EXPECT_TIMEOUT_MS)
-    page = context.new_page()
-    page.on("console", browser_errors.record_console)
-    page.on("pageerror", browser_errors.record_page_error)
-    yield page
-    context.close()
+    with browser_tab(browser, app_server.url, browser_errors, EXPECT_TIMEOUT_MS) as tab:
+        yield tab
 
 
 @pytest.fixture

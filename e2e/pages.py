@@ -2,10 +2,12 @@
 
 import html
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from string import Template
 
-from playwright.sync_api import ConsoleMessage, Error, Frame, FrameLocator, Locator, Page, expect
+from playwright.sync_api import Browser, ConsoleMessage, Error, Frame, FrameLocator, Locator, Page, expect
 
 from e2e.servers import EmbedLink, StaticSite
 
@@ -93,6 +95,20 @@ class BrowserErrors:
     def unexpected(self, *expected: str) -> list[str]:
         """The console errors that match none of the ``expected`` patterns (regular expressions)."""
         return [message for message in self.console if not any(re.search(p, message) for p in expected)]
+
+
+@contextmanager
+def browser_tab(browser: Browser, base_url: str, errors: BrowserErrors, timeout_ms: float) -> Iterator[Page]:
+    """A tab in a fresh browser context on ``base_url``, its console and page errors kept in ``errors``."""
+    context = browser.new_context(base_url=base_url)
+    context.set_default_timeout(timeout_ms)
+    page = context.new_page()
+    page.on("console", errors.record_console)
+    page.on("pageerror", errors.record_page_error)
+    try:
+        yield page
+    finally:
+        context.close()
 
 
 ORDER_ID = re.compile(r"^#\d+$")

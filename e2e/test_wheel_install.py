@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from e2e.pages import BrowserErrors
+from e2e.pages import BrowserErrors, browser_tab
 from e2e.readme_project import (
     README,
     ChunkedResponse,
@@ -123,13 +123,8 @@ def declared_dashboard(readme_steps: list[CodeBlock]) -> DeclaredDashboard:
 @pytest.fixture
 def reader_page(browser: Browser, reader_site: Server, browser_errors: BrowserErrors) -> Iterator[Page]:
     """A tab in a fresh browser context on the reader's site, its errors recorded."""
-    context = browser.new_context(base_url=reader_site.url)
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    page.on("console", browser_errors.record_console)
-    page.on("pageerror", browser_errors.record_page_error)
-    yield page
-    context.close()
+    with browser_tab(browser, reader_site.url, browser_errors, TIMEOUT_MS) as tab:
+        yield tab
 
 
 def test_the_wheel_holds_the_framework_and_nothing_else(wheel: Path) -> None:
