@@ -15,11 +15,12 @@ def query_keys(form_class: type[forms.Form]) -> list[str]:
 
     A ``PeriodField`` reads ``range``, ``from`` and ``to``, not ``period``.
     """
-    return [
-        key
-        for name, field in form_class.base_fields.items()
-        for key in getattr(field.widget, "query_keys", None) or (name,)
-    ]
+    return [key for name, field in form_class.base_fields.items() for key in field_query_keys(name, field)]
+
+
+def field_query_keys(name: str, field: forms.Field) -> tuple[str, ...]:
+    """The query keys one field reads: its widget's ``query_keys``, or its name."""
+    return tuple(getattr(field.widget, "query_keys", None) or (name,))
 
 
 def query_values(params: Mapping[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from django import forms
 
-from widgets.base import query_keys, query_values
+from widgets.base import field_query_keys, query_keys, query_values
 from widgets.memo import LruMemo
 from widgets.pages.declarations import Dashboard
 from widgets.render import ParamError, param_errors
@@ -36,13 +36,14 @@ def read_filters(dashboard: Dashboard, query: Mapping[str, str]) -> PageFilters:
     """The dashboard's filters from ``query``: valid ones kept, defaults for the others, errors named."""
     form_class = dashboard.filters_form
     raw = tuple((key, query[key]) for key in query_keys(form_class) if query.get(key))
-    valid = _valid_filters.get((dashboard.slug, raw))
+    memo_key = (dashboard.slug, form_class, raw)
+    valid = _valid_filters.get(memo_key)
     if valid is not None:
         return valid
     form = form_class(data=dict(raw))
     if form.is_valid():
         filters = PageFilters(form.cleaned_data, as_query(form.cleaned_data))
-        return _valid_filters.put((dashboard.slug, raw), filters)
+        return _valid_filters.put(memo_key, filters)
     errors = param_errors(form, dict(raw))
     values = defaults_for_invalid(form_class, dict(raw), set(form.errors))
     return PageFilters(values, as_query(values), errors)
@@ -52,17 +53,11 @@ def defaults_for_invalid(
     form_class: type[forms.Form], data: Mapping[str, str], invalid: set[str]
 ) -> dict[str, Any]:
     """The form's values with the query keys of its invalid fields left out, so those take their defaults."""
-    dropped = {
-        key for name in invalid if name in form_class.base_fields for key in query_keys_of(form_class, name)
-    }
+    fields = form_class.base_fields
+    dropped = {key for name in invalid if name in fields for key in field_query_keys(name, fields[name])}
     form = form_class(data={key: value for key, value in data.items() if key not in dropped})
     form.is_valid()
     return dict(form.cleaned_data)
-
-
-def query_keys_of(form_class: type[forms.Form], name: str) -> tuple[str, ...]:
-    widget = form_class.base_fields[name].widget
-    return tuple(getattr(widget, "query_keys", None) or (name,))
 
 
 def as_query(values: Mapping[str, Any]) -> Query:
@@ -71,4 +66,6 @@ def as_query(values: Mapping[str, Any]) -> Query:
 
 
 # Valid filters per dashboard and raw query: validating the form would be much of a warm page view (S2).
-_valid_filters: LruMemo[tuple[str, Query], PageFilters] = LruMemo(name="pages.valid_filters", max_entries=256)
+_valid_filters: LruMemo[tuple[str, type[forms.Form], Query], PageFilters] = LruMemo(
+    name="pages.valid_filters", max_entries=256
+)
