@@ -436,3 +436,13 @@ async def test_embed_page_shows_the_signed_period(client, embed_period):
     assert (
         '<dd class="kpi__value" data-kpi="period">1 Nov 2026 – 20 Nov 2026</dd>' in response.content.decode()
     )
+
+
+async def test_embed_pages_share_one_policy_so_the_csp_memo_does_not_grow(client):
+    from widgets.memo import memos
+
+    [policies] = [memo for memo in memos() if memo.name == "asgi.csp_policies"]
+    for number in range(20):
+        await client.get(probe_path({"range": "30d"}, expires_in=timedelta(minutes=number + 1)))
+        await client.get(f"/embed/not-a-token-{number}/")
+    assert len(policies) <= 2  # the embed page's policy, with and without a nonce, built once

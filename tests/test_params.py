@@ -60,3 +60,16 @@ def test_merging_the_widget_url_leaves_the_page_query_as_it_was(widget_request):
     merged = widget_query(widget_request("/widgets/revenue/?range=7d"))
     assert merged.dict() == {"range": "7d", "currency": "USD"}
     assert page_query(widget_request("/widgets/revenue/")).dict() == {"range": "30d", "currency": "USD"}
+
+
+def test_a_page_url_longer_than_the_cap_is_ignored_and_not_kept(widget_request):
+    from widgets.memo import memos
+    from widgets.render.params import MAX_PAGE_URL_LENGTH
+
+    [kept] = [memo for memo in memos() if memo.name == "render.page_queries"]
+    long_url = "http://testserver/?range=30d&junk=" + "x" * MAX_PAGE_URL_LENGTH
+    assert page_query(widget_request("/widgets/revenue/", page_url=long_url)) == {}
+    assert widget_query(widget_request("/widgets/revenue/?range=24h", page_url=long_url)).dict() == {
+        "range": "24h"
+    }
+    assert len(kept) == 0

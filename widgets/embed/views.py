@@ -26,6 +26,7 @@ from django.views.decorators.http import require_safe
 
 from widgets.conf import widget_settings
 from widgets.embed.signing import EmbedError, changed_query, embed_path, read_embed, token_from_url
+from widgets.memo import LruMemo
 from widgets.registry import registry
 from widgets.render import WidgetFrame, fragment_response, frame_for
 from widgets.request_types import HtmxHttpRequest
@@ -39,10 +40,19 @@ DEFAULT_HEIGHT = 320
 
 type EmbedView = Callable[..., Coroutine[Any, Any, HttpResponse]]
 
+_policies: LruMemo[tuple[str, ...], dict[str, list[str]]] = LruMemo(name="embed.policies", max_entries=16)
+
 
 def embed_policy() -> dict[str, list[str]]:
-    """The embed page's Content-Security-Policy: scripts from the site only, framed by the allowed origins."""
-    origins = widget_settings.EMBED_ALLOWED_ORIGINS
+    """The embed page's Content-Security-Policy: scripts from the site only, framed by the allowed origins.
+
+    One object per set of allowed origins, so the CSP middleware builds its header once.
+    """
+    origins = tuple(widget_settings.EMBED_ALLOWED_ORIGINS)
+    return _policies.get_or_make(origins, lambda: _build_embed_policy(origins))
+
+
+def _build_embed_policy(origins: tuple[str, ...]) -> dict[str, list[str]]:
     return {
         "default-src": [CSP.SELF],
         "script-src": [CSP.SELF],

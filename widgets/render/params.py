@@ -7,14 +7,19 @@ from django.http import QueryDict
 from widgets.memo import LruMemo
 from widgets.request_types import HtmxHttpRequest
 
+# Longer HX-Current-URL headers are not read: the memo below keeps what they say.
+MAX_PAGE_URL_LENGTH = 2048
 # Every widget on a page, and every poll of it, sends the same page URL.
 _page_queries: LruMemo[str, QueryDict] = LruMemo(name="render.page_queries", max_entries=1000)
 
 
 def page_query(request: HtmxHttpRequest) -> QueryDict:
-    """The query string of the page an HTMX request came from (empty otherwise); read-only."""
+    """The query string of the page an HTMX request came from (empty otherwise); read-only.
+
+    A page URL longer than ``MAX_PAGE_URL_LENGTH`` is ignored, as if there were none.
+    """
     current_url = request.htmx.current_url if request.htmx else None
-    if not current_url:
+    if not current_url or len(current_url) > MAX_PAGE_URL_LENGTH:
         return QueryDict("")
     return _page_queries.get_or_make(current_url, lambda: QueryDict(urlsplit(current_url).query))
 
