@@ -408,3 +408,18 @@ async def test_without_a_wait_the_page_answers_at_once(gated_widgets, settings):
     assert time.monotonic() - started < 0.1
     gate.set()
     assert "".join(await chunks_of(response)).count('data-state="ready"') == 2
+
+
+@pytest.mark.parametrize("path", [PAGE, "/dashboards/", "/widgets/test_fast/"])
+@pytest.mark.parametrize("method", ["post", "put", "delete", "patch"])
+async def test_pages_and_widgets_answer_only_get_and_head(gated_widgets, path, method):
+    response = await getattr(AsyncClient(), method)(path)
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD"
+
+
+@pytest.mark.parametrize("path", ["/dashboards/", "/widgets/test_fast/"])
+async def test_head_is_answered_like_get_without_a_body(gated_widgets, path):
+    response = await AsyncClient().head(path)
+    assert response.status_code == 200
+    assert response.content == b""

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from widgets.cache import CachedResult, peek
 from widgets.pages.declarations import Dashboard
@@ -16,6 +17,7 @@ from widgets.request_types import HtmxHttpRequest
 INDEX_TEMPLATE = "widgets/dashboards.html"
 
 
+@require_safe
 async def dashboard_view(request: HtmxHttpRequest, slug: str) -> HttpResponse | StreamingHttpResponse:
     """The dashboard as one streamed response; after a filter change (htmx), its body alone."""
     dashboard = dashboards.get(slug)
@@ -85,6 +87,7 @@ def unknown_dashboard(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     return render(request, INDEX_TEMPLATE, context, status=404)
 
 
+@require_safe
 async def index_view(request: HtmxHttpRequest) -> HttpResponse:
     """Every registered dashboard, with its description and a link."""
     listed: list[Dashboard] = list(dashboards)
