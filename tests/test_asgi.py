@@ -5,6 +5,7 @@ from collections.abc import Iterator
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+from widgets import get_asgi_application
 from widgets.asgi.gc import parse_threshold, tune_gc
 from widgets.sources import http
 
@@ -19,7 +20,7 @@ def restore_gc() -> Iterator[None]:
 
 async def test_lifespan_builds_the_http_client_at_startup_and_closes_it_at_shutdown(settings, restore_gc):
     settings.STATIC_ROOT = settings.BASE_DIR / "static"  # any existing directory will do
-    from dashboard.asgi import application
+    application = get_asgi_application()  # as a project's asgi.py builds it
 
     messages: asyncio.Queue = asyncio.Queue()
     sent = []

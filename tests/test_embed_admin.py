@@ -10,12 +10,45 @@ from django.core.handlers.asgi import ASGIHandler
 from django.http import HttpResponse
 from django.test import AsyncClient, AsyncRequestFactory
 
+from tests.forms import FiltersForm
 from widgets.asgi.inline_middleware import AdminOnlyMiddleware
+from widgets.builtin.kpi import Kpi, KpiWidget
 from widgets.embed.signing import read_embed
 from widgets.models import EmbedLink
+from widgets.registry import registry
 
 db = pytest.mark.django_db(transaction=True)
 ADD_URL = "/admin/widgets/embedlink/add/"
+
+
+class PlainEmbedWidget(KpiWidget):
+    """A widget without parameters."""
+
+    name = "embed_admin_plain"
+    title = "Plain"
+
+    async def load(self, params):
+        return {"kpis": [Kpi("Answer", "42")]}
+
+
+class RangeEmbedWidget(KpiWidget):
+    """A widget with a ``range`` choice and a ``currency`` with a default."""
+
+    name = "embed_admin_range"
+    title = "Ranged"
+    params_form = FiltersForm
+
+    async def load(self, params):
+        return {"kpis": [Kpi("Range", params["range"])]}
+
+
+@pytest.fixture(autouse=True)
+def registered_test_widgets():
+    for widget_class in (PlainEmbedWidget, RangeEmbedWidget):
+        registry.register(widget_class)
+    yield
+    for widget_class in (PlainEmbedWidget, RangeEmbedWidget):
+        registry.unregister(widget_class.name)
 
 
 @pytest.fixture
@@ -49,13 +82,36 @@ def csrf_token(response):
 async def add_embed_link(client, **fields):
     form = await client.get(ADD_URL)
     assert form.status_code == 200
-    data = {"widget_name": "fx_rates", "params": "{}", "expires_at_0": "", "expires_at_1": "", **fields}
+    data = {
+        "widget_name": PlainEmbedWidget.name,
+        "params": "{}",
+        "expires_at_0": "",
+        "expires_at_1": "",
+        **fields,
+    }
     return await client.post(ADD_URL, {**data, "csrfmiddlewaretoken": csrf_token(form), "_continue": "1"})
 
 
 @db
+async def test_admin_offers_the_registered_widgets(staff_client):
+    page = (await staff_client.get(ADD_URL)).content.decode()
+    assert '<option value="embed_admin_plain">Plain (embed_admin_plain)</option>' in page
+    assert '<option value="embed_admin_range">Ranged (embed_admin_range)</option>' in page
+
+
+@db
+async def test_staff_create_an_embed_link_without_parameters(staff_client):
+    response = await add_embed_link(staff_client)
+    assert response.status_code == 302, response.content.decode()
+    link = await EmbedLink.objects.aget()
+    assert (link.widget_name, link.params) == ("embed_admin_plain", {})
+
+
+@db
 async def test_staff_create_an_embed_link_and_see_its_url(staff_client):
-    response = await add_embed_link(staff_client, widget_name="revenue", params='{"range": "30d"}')
+    response = await add_embed_link(
+        staff_client, widget_name=RangeEmbedWidget.name, params='{"range": "30d"}'
+    )
     assert response.status_code == 302, response.content.decode()
     link = await EmbedLink.objects.select_related("created_by").aget()
     assert link.params == {"range": "30d", "currency": "EUR"}
@@ -71,7 +127,7 @@ async def test_staff_create_an_embed_link_and_see_its_url(staff_client):
 
 @db
 async def test_admin_form_names_an_invalid_parameter(staff_client):
-    response = await add_embed_link(staff_client, widget_name="revenue", params='{"range": "1y"}')
+    response = await add_embed_link(staff_client, widget_name=RangeEmbedWidget.name, params='{"range": "1y"}')
     assert response.status_code == 200
     assert "range = &#x27;1y&#x27;" in response.content.decode()
     assert await EmbedLink.objects.acount() == 0
@@ -79,7 +135,7 @@ async def test_admin_form_names_an_invalid_parameter(staff_client):
 
 @db
 async def test_admin_refuses_a_post_without_csrf_token(staff_client):
-    response = await staff_client.post(ADD_URL, {"widget_name": "fx_rates", "params": "{}"})
+    response = await staff_client.post(ADD_URL, {"widget_name": PlainEmbedWidget.name, "params": "{}"})
     assert response.status_code == 403
 
 
@@ -92,7 +148,7 @@ async def test_admin_needs_a_login():
 
 def test_link_with_expiry_signs_it():
     expires_at = datetime(2030, 1, 1, tzinfo=UTC)
-    link = EmbedLink(widget_name="fx_rates", params={}, expires_at=expires_at)
+    link = EmbedLink(widget_name=PlainEmbedWidget.name, params={}, expires_at=expires_at)
     assert read_embed(link.token).expires_at == expires_at
 
 
@@ -105,7 +161,7 @@ def test_link_with_expiry_signs_it():
     ],
 )
 def test_model_validation_names_the_field(fields, error_field):
-    link = EmbedLink(widget_name="revenue", **({"params": {}} | fields))
+    link = EmbedLink(widget_name=RangeEmbedWidget.name, **({"params": {}} | fields))
     with pytest.raises(ValidationError) as raised:
         link.clean()
     assert list(raised.value.message_dict) == [error_field]
@@ -123,7 +179,7 @@ async def test_requests_outside_the_admin_get_no_session():
         return HttpResponse("ok")
 
     middleware = AdminOnlyMiddleware(view)
-    response = await middleware(AsyncRequestFactory().get("/widgets/revenue/"))
+    response = await middleware(AsyncRequestFactory().get(f"/widgets/{RangeEmbedWidget.name}/"))
     assert seen == {"has_session": False, "has_user": False}
     assert not response.cookies
 
@@ -144,6 +200,7 @@ async def test_admin_requests_get_session_user_and_messages():
 
 
 async def test_dashboard_and_embed_responses_set_no_cookie():
-    response = await ASGIHandler().get_response_async(AsyncRequestFactory().get("/healthz"))
+    request = AsyncRequestFactory().get(f"/widgets/{PlainEmbedWidget.name}/")
+    response = await ASGIHandler().get_response_async(request)
     assert response.status_code == 200
     assert not response.cookies

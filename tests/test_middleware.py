@@ -7,22 +7,46 @@ import respx
 from django.core.handlers.asgi import ASGIHandler
 from django.test import AsyncClient, AsyncRequestFactory, override_settings
 
+from widgets.builtin.kpi import Kpi, KpiWidget
 from widgets.middleware import WidgetsMiddleware
+from widgets.registry import registry
 from widgets.sources import gather_sources, http_json
 
+HTMX = {"HX-Request": "true"}
+RATES_URL = "http://127.0.0.1:9/latest"
 RATES = {"amount": 1.0, "base": "EUR", "date": "2026-11-25", "rates": {"USD": 1.1, "GBP": 0.85}}
 
 
+class MiddlewareRatesWidget(KpiWidget):
+    """One upstream source over HTTP, as a widget the middleware sees through the full stack."""
+
+    name = "middleware_rates"
+    title = "Rates"
+
+    async def load(self, params):
+        values = await gather_sources(http_json("rates", RATES_URL))
+        return {"kpis": [Kpi("USD", str(values["rates"]["rates"]["USD"]))]}
+
+
+WIDGET_PATH = f"/widgets/{MiddlewareRatesWidget.name}/"
+
+
+@pytest.fixture(autouse=True)
+def registered_test_widget():
+    registry.register(MiddlewareRatesWidget)
+    yield
+    registry.unregister(MiddlewareRatesWidget.name)
+
+
 @pytest.fixture
-def rates_upstream(settings):
-    settings.RATES_API_URL = "http://rates.test"
+def rates_upstream():
     with respx.mock(assert_all_called=False) as mock:
-        mock.get("http://rates.test/latest").mock(return_value=httpx.Response(200, json=RATES))
+        mock.get(RATES_URL).mock(return_value=httpx.Response(200, json=RATES))
         yield mock
 
 
-def widget_request(path="/widgets/fx_rates/", **headers):
-    return AsyncRequestFactory().get(path, headers={"HX-Request": "true", **headers})
+def widget_request(path=WIDGET_PATH, **headers):
+    return AsyncRequestFactory().get(path, headers=HTMX | headers)
 
 
 def test_no_middleware_is_adapted_to_async(caplog):
@@ -72,14 +96,13 @@ async def test_server_timing_has_one_entry_per_source(rates_upstream):
     response = await ASGIHandler().get_response_async(widget_request())
     entries = [entry.strip() for entry in response["Server-Timing"].split(",")]
     assert len(entries) == 1
-    assert entries[0].startswith("fx-rates;dur=")
+    assert entries[0].startswith("rates;dur=")
     assert entries[0].endswith('desc="ok"')
 
 
-async def test_failed_source_is_marked_in_server_timing(settings):
-    settings.RATES_API_URL = "http://rates.test"
+async def test_failed_source_is_marked_in_server_timing():
     with respx.mock:
-        respx.get("http://rates.test/latest").mock(return_value=httpx.Response(500))
+        respx.get(RATES_URL).mock(return_value=httpx.Response(500))
         response = await ASGIHandler().get_response_async(widget_request())
     assert response.status_code == 200
     assert 'desc="failed"' in response["Server-Timing"]
@@ -92,12 +115,12 @@ async def test_request_details_carry_the_request_id_and_the_sources_timings(rate
         from django.http import HttpResponse
 
         seen["details"] = request.widgets
-        await gather_sources(http_json("probe-source", "http://rates.test/latest"))
+        await gather_sources(http_json("probe-source", RATES_URL))
         return HttpResponse("ok")
 
     from django_htmx.middleware import HtmxMiddleware
 
-    request = widget_request("/widgets/revenue/", **{"X-Request-ID": "abc-123"})
+    request = widget_request(WIDGET_PATH, **{"X-Request-ID": "abc-123"})
     response = await HtmxMiddleware(WidgetsMiddleware(view))(request)
     details = seen["details"]
     assert details.request_id == "abc-123"
@@ -105,7 +128,9 @@ async def test_request_details_carry_the_request_id_and_the_sources_timings(rate
     assert response["Server-Timing"].startswith("probe-source;dur=")
 
 
-async def test_each_csp_configuration_is_built_once_with_and_once_without_a_nonce(settings, monkeypatch):
+async def test_each_csp_configuration_is_built_once_with_and_once_without_a_nonce(
+    settings, monkeypatch, rates_upstream
+):
     from django.utils.csp import CSP, build_policy
 
     from widgets.asgi import inline_middleware as middleware
@@ -119,11 +144,13 @@ async def test_each_csp_configuration_is_built_once_with_and_once_without_a_nonc
     monkeypatch.setattr(middleware, "build_policy", counted_build_policy)
     settings.SECURE_CSP = {"default-src": ["'self'"], "script-src": ["'self'", CSP.NONCE]}
     for _ in range(3):
-        response = await AsyncClient().get("/healthz")
+        # The widget as a fragment: no script tag, so the nonce is never used.
+        response = await AsyncClient().get(WIDGET_PATH, headers=HTMX)
         assert response["Content-Security-Policy"] == "default-src 'self'; script-src 'self'"
     nonces = set()
     for _ in range(2):
-        response = await AsyncClient().get("/examples/embed/")
+        # The widget as a full page: htmx's script tag carries the nonce.
+        response = await AsyncClient().get(WIDGET_PATH)
         nonce = re.search(r"'nonce-([^']+)'", response["Content-Security-Policy"]).group(1)
         assert f'nonce="{nonce}"' in response.content.decode()
         assert response["Content-Security-Policy"] == build_policy(settings.SECURE_CSP, nonce)
@@ -131,11 +158,11 @@ async def test_each_csp_configuration_is_built_once_with_and_once_without_a_nonc
     assert len(nonces) == 2
     assert len(builds) == 2
     settings.SECURE_CSP = {"default-src": ["'none'"]}  # another configuration: built again
-    await AsyncClient().get("/healthz")
+    await AsyncClient().get(WIDGET_PATH, headers=HTMX)
     assert len(builds) == 4
 
 
-async def test_a_response_that_used_its_nonce_gets_a_policy_naming_it():
-    response = await AsyncClient().get("/examples/embed/")
+async def test_a_response_that_used_its_nonce_gets_a_policy_naming_it(rates_upstream):
+    response = await AsyncClient().get(WIDGET_PATH)
     nonce = re.search(r"'nonce-([^']+)'", response["Content-Security-Policy"]).group(1)
     assert f'nonce="{nonce}"' in response.content.decode()

@@ -3,9 +3,9 @@ import threading
 
 import pytest
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
+from django.contrib.auth.models import User
 from django.db import connection, connections
 
-from dashboard.models import Order
 from widgets.sources import gather_sources, orm, settle_sources
 from widgets.sources.orm import OrmThreads
 
@@ -40,14 +40,16 @@ async def wait_until(condition, seconds=5.0):
 
 @pytest.mark.django_db(transaction=True)
 async def test_orm_source_closes_its_thread_connection_after_the_query():
+    await User.objects.acreate(username="reader")
+
     def count_and_get_connection():
-        Order.objects.count()
-        return connections["default"]
+        return User.objects.count(), connections["default"]
 
     async def load():
         return await sync_to_async(count_and_get_connection)()
 
-    used = (await gather_sources(orm("orders", load)))["orders"]
+    count, used = (await gather_sources(orm("users", load)))["users"]
+    assert count == 1
     assert used is not connections["default"]  # another thread's connection
     await wait_until(lambda: used.connection is None)
 

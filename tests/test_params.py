@@ -21,45 +21,45 @@ def widget_request():
 
 
 def test_page_query_is_the_query_of_the_htmx_page(widget_request):
-    assert page_query(widget_request("/widgets/revenue/")).dict() == {"range": "30d", "currency": "USD"}
+    assert page_query(widget_request("/widgets/probe/")).dict() == {"range": "30d", "currency": "USD"}
 
 
 def test_page_query_is_empty_without_htmx(widget_request):
-    assert page_query(widget_request("/widgets/revenue/", page_url=None)) == {}
+    assert page_query(widget_request("/widgets/probe/", page_url=None)) == {}
 
 
 def test_page_filters_apply_when_the_widget_url_omits_them(widget_request):
-    query = widget_query(widget_request("/widgets/revenue/"))
+    query = widget_query(widget_request("/widgets/probe/"))
     assert query.dict() == {"range": "30d", "currency": "USD"}
 
 
 def test_widget_url_value_wins_over_the_page_filter(widget_request):
-    query = widget_query(widget_request("/widgets/revenue/?range=24h"))
+    query = widget_query(widget_request("/widgets/probe/?range=24h"))
     assert query.dict() == {"range": "24h", "currency": "USD"}
 
 
 def test_widget_url_keeps_every_value_of_a_repeated_key(widget_request):
-    query = widget_query(widget_request("/widgets/revenue/?tag=a&tag=b"))
+    query = widget_query(widget_request("/widgets/probe/?tag=a&tag=b"))
     assert query.getlist("tag") == ["a", "b"]
 
 
 def test_without_htmx_only_the_widget_url_counts(widget_request):
-    query = widget_query(widget_request("/widgets/revenue/?range=24h", page_url=None))
+    query = widget_query(widget_request("/widgets/probe/?range=24h", page_url=None))
     assert query.dict() == {"range": "24h"}
 
 
 def test_the_page_query_of_one_page_url_is_parsed_once_and_read_only(widget_request):
-    first = page_query(widget_request("/widgets/revenue/"))
-    second = page_query(widget_request("/widgets/orders/"))
+    first = page_query(widget_request("/widgets/probe/"))
+    second = page_query(widget_request("/widgets/other/"))
     assert first is second
     with pytest.raises(AttributeError, match="immutable"):
         first["range"] = "7d"
 
 
 def test_merging_the_widget_url_leaves_the_page_query_as_it_was(widget_request):
-    merged = widget_query(widget_request("/widgets/revenue/?range=7d"))
+    merged = widget_query(widget_request("/widgets/probe/?range=7d"))
     assert merged.dict() == {"range": "7d", "currency": "USD"}
-    assert page_query(widget_request("/widgets/revenue/")).dict() == {"range": "30d", "currency": "USD"}
+    assert page_query(widget_request("/widgets/probe/")).dict() == {"range": "30d", "currency": "USD"}
 
 
 def test_a_page_url_longer_than_the_cap_is_ignored_and_not_kept(widget_request):
@@ -68,8 +68,8 @@ def test_a_page_url_longer_than_the_cap_is_ignored_and_not_kept(widget_request):
 
     [kept] = [memo for memo in memos() if memo.name == "render.page_queries"]
     long_url = "http://testserver/?range=30d&junk=" + "x" * MAX_PAGE_URL_LENGTH
-    assert page_query(widget_request("/widgets/revenue/", page_url=long_url)) == {}
-    assert widget_query(widget_request("/widgets/revenue/?range=24h", page_url=long_url)).dict() == {
+    assert page_query(widget_request("/widgets/probe/", page_url=long_url)) == {}
+    assert widget_query(widget_request("/widgets/probe/?range=24h", page_url=long_url)).dict() == {
         "range": "24h"
     }
     assert len(kept) == 0

@@ -9,7 +9,7 @@ from django.template import TemplateSyntaxError, engines
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 
-from tests.forms import RangeForm
+from tests.forms import FiltersForm, RangeForm
 from widgets.builtin.kpi import Kpi, KpiWidget
 from widgets.pages.periods import PeriodField
 from widgets.registry import registry
@@ -40,13 +40,27 @@ class TagBrokenWidget(KpiWidget):
         raise SourcesFailed([SourceError("orders-db", "timed out after 3 s")])
 
 
+class TagFiltersWidget(KpiWidget):
+    """Takes two parameters: a range and a currency, each with a default."""
+
+    name = "tag_filters"
+    title = "Tag filters"
+    params_form = FiltersForm
+
+    async def load(self, params):
+        return {"kpis": [Kpi("Range", params["range"])]}
+
+
+TEST_WIDGETS = (TagProbeWidget, TagBrokenWidget, TagFiltersWidget)
+
+
 @pytest.fixture(autouse=True)
 def registered_test_widgets():
     LOADED.clear()
-    for widget_class in (TagProbeWidget, TagBrokenWidget):
+    for widget_class in TEST_WIDGETS:
         registry.register(widget_class)
     yield
-    for widget_class in (TagProbeWidget, TagBrokenWidget):
+    for widget_class in TEST_WIDGETS:
         registry.unregister(widget_class.name)
 
 
@@ -104,8 +118,8 @@ def test_lazy_widget_is_a_loading_placeholder_that_htmx_loads_from_the_endpoint(
 
 
 def test_lazy_widget_url_carries_every_cleaned_param_with_defaults():
-    html = render('{% widget "revenue" range="7d" %}')
-    assert 'hx-get="/widgets/revenue/?range=7d&amp;currency=EUR"' in root_of(html, "revenue")
+    html = render('{% widget "tag_filters" range="30d" %}')
+    assert 'hx-get="/widgets/tag_filters/?range=30d&amp;currency=EUR"' in root_of(html, "tag_filters")
 
 
 def test_widget_name_and_params_can_be_variables():

@@ -1,9 +1,9 @@
 import pytest
-from django.conf import settings
 from django.test import AsyncClient
 
 from tests.forms import RangeForm
 from widgets.builtin.kpi import Kpi, KpiWidget
+from widgets.builtin.statuspage import StatuspageWidget
 from widgets.registry import registry
 from widgets.sources import Source, SourceError, SourcesFailed, gather_sources
 
@@ -35,12 +35,28 @@ class BrokenWidget(KpiWidget):
         raise SourcesFailed([SourceError("orders-db", "database error (OperationalError)")])
 
 
+STATUS_URL = "http://127.0.0.1:9"
+
+
+class StatusWidget(StatuspageWidget):
+    """Renders what an upstream status page says."""
+
+    name = "view_status"
+    title = "Status"
+
+    def base_url(self):
+        return STATUS_URL
+
+
+TEST_WIDGETS = (ProbeWidget, BrokenWidget, StatusWidget)
+
+
 @pytest.fixture(autouse=True)
 def registered_test_widgets():
-    for widget_class in (ProbeWidget, BrokenWidget):
+    for widget_class in TEST_WIDGETS:
         registry.register(widget_class)
     yield
-    for widget_class in (ProbeWidget, BrokenWidget):
+    for widget_class in TEST_WIDGETS:
         registry.unregister(widget_class.name)
 
 
@@ -123,8 +139,8 @@ async def test_upstream_markup_is_escaped(client, respx_mock):
         "status": {"indicator": "none", "description": "All Systems Operational"},
         "components": [{"name": "<script>alert(1)</script>", "status": "operational"}],
     }
-    respx_mock.get(f"{settings.STATUS_API_URL}/api/v2/summary.json").respond(json=summary)
-    body = (await client.get("/widgets/service_status/", headers=HTMX)).content.decode()
+    respx_mock.get(f"{STATUS_URL}/api/v2/summary.json").respond(json=summary)
+    body = (await client.get("/widgets/view_status/", headers=HTMX)).content.decode()
     assert 'data-state="ready"' in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
     assert "<script>alert" not in body
