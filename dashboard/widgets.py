@@ -170,8 +170,8 @@ class UptimeChecksWidget(UptimeWidget):
     title = "Uptime"
     refresh_seconds = 20
 
-    def urls(self) -> list[str]:
-        return list(settings.HEALTHCHECK_URLS)
+    def checks(self) -> Mapping[str, str]:
+        return dict(settings.HEALTHCHECK_URLS)
 
 
 @register

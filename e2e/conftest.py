@@ -157,7 +157,7 @@ def app_server_environment(
         "ALLOWED_HOSTS": "127.0.0.1",
         "RATES_API_URL": upstream.url,
         "STATUS_API_URL": upstream.url,
-        "HEALTHCHECK_URLS": f"{upstream.url}/health/api,{upstream.url}/health/web",
+        "HEALTHCHECK_URLS": f"api={upstream.url}/health/api,web={upstream.url}/health/web",
         "WIDGETS_SOURCE_TIMEOUT": "1",
         # Every test sees the upstream as it is now: a value cached by an earlier
         # test (or an earlier run, through Redis) would hide the fault under test.

@@ -9,6 +9,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connections
+from django.template.loader import render_to_string
 from django.test import override_settings
 from django.utils import timezone
 
@@ -20,7 +21,7 @@ from widgets.builtin.statuspage import Component, StatuspageWidget
 from widgets.builtin.table import Share, Table, shares_of
 from widgets.builtin.uptime import Check, UptimeWidget
 from widgets.registry import registry
-from widgets.sources import SourcesFailed, UpstreamError
+from widgets.sources import SourcesFailed, UpstreamError, collect_timings, server_timing_header
 
 # Charts, key figures and shares
 
@@ -173,45 +174,104 @@ class ExampleUptimeWidget(UptimeWidget):
     name = "example_uptime"
     title = "Example uptime"
 
-    def __init__(self, *urls):
-        self.checked_urls = list(urls)
+    def __init__(self, **labelled_urls):
+        self.labelled_urls = labelled_urls
 
-    def urls(self):
-        return self.checked_urls
+    def checks(self):
+        return self.labelled_urls
+
+
+UP_URL = "http://127.0.0.1:9/up?token=secret"
+DOWN_URL = "http://127.0.0.1:9/down?token=secret"
+SLOW_URL = "http://127.0.0.1:9/slow?token=secret"
 
 
 async def never_answers(request):
     await asyncio.sleep(5)
 
 
+class CountingBody(httpx.AsyncByteStream):
+    """A body of ten 1 KiB chunks that counts how many were read."""
+
+    def __init__(self):
+        self.read = 0
+
+    async def __aiter__(self):
+        for _ in range(10):
+            self.read += 1
+            yield b"." * 1024
+
+
 @override_settings(WIDGETS_SOURCE_TIMEOUT=0.05)
-async def test_uptime_reports_each_url_and_a_down_url_is_not_a_widget_error(respx_mock):
-    respx_mock.get("https://up.example/").respond(200)
-    respx_mock.get("https://down.example/").respond(503)
-    respx_mock.get("https://slow.example/").mock(side_effect=never_answers)
-    widget = ExampleUptimeWidget("https://up.example/", "https://down.example/", "https://slow.example/")
+async def test_uptime_reports_each_check_by_label_and_a_down_url_is_not_a_widget_error(respx_mock):
+    respx_mock.get(UP_URL).respond(200)
+    respx_mock.get(DOWN_URL).respond(503)
+    respx_mock.get(SLOW_URL).mock(side_effect=never_answers)
+    widget = ExampleUptimeWidget(api=UP_URL, web=DOWN_URL, search=SLOW_URL)
     loaded = await widget.load({})
     up, down, slow = loaded["checks"]
-    assert (up.url, up.is_up, up.status) == ("https://up.example/", True, "HTTP 200")
-    assert (down.url, down.is_up, down.status) == ("https://down.example/", False, "HTTP 503")
+    assert (up.label, up.is_up, up.status) == ("api", True, "HTTP 200")
+    assert (down.label, down.is_up, down.status) == ("web", False, "HTTP 503")
     assert up.latency_ms is not None
     assert down.latency_ms is not None
-    assert slow == Check("https://slow.example/", False, "timed out after 0.05 s", None)
+    assert slow == Check("search", False, "timed out after 0.05 s", None)
     assert loaded["up_count"] == 1
 
 
-async def test_uptime_reports_an_unreachable_url(respx_mock):
-    respx_mock.get("https://up.example/").mock(side_effect=httpx.ConnectError("refused"))
-    widget = ExampleUptimeWidget("https://up.example/")
-    [check] = (await widget.load({}))["checks"]
-    assert check == Check("https://up.example/", False, "could not reach upstream (ConnectError)", None)
+async def test_uptime_reports_an_unreachable_url_by_its_label(respx_mock):
+    respx_mock.get(UP_URL).mock(side_effect=httpx.ConnectError(f"cannot connect to {UP_URL}"))
+    [check] = (await ExampleUptimeWidget(api=UP_URL).load({}))["checks"]
+    assert check == Check("api", False, "could not reach upstream (ConnectError)", None)
 
 
-async def test_uptime_checks_a_repeated_url_once(respx_mock):
-    route = respx_mock.get("https://up.example/").respond(200)
-    widget = ExampleUptimeWidget("https://up.example/", "https://up.example/")
-    assert len((await widget.load({}))["checks"]) == 1
-    assert route.call_count == 1
+async def test_uptime_names_each_source_by_its_label_never_its_url(respx_mock):
+    respx_mock.get(UP_URL).respond(200)
+    respx_mock.get(DOWN_URL).mock(side_effect=httpx.ConnectError(f"cannot connect to {DOWN_URL}"))
+    with collect_timings() as timings:
+        await ExampleUptimeWidget(api=UP_URL, web=DOWN_URL).load({})
+    assert [timing.name for timing in timings] == ["api", "web"]
+    assert "secret" not in server_timing_header(timings)
+
+
+async def test_uptime_shows_labels_and_never_urls(respx_mock):
+    respx_mock.get(UP_URL).respond(200)
+    respx_mock.get(DOWN_URL).respond(503)
+    loaded = await ExampleUptimeWidget(api=UP_URL, web=DOWN_URL).load({})
+    html = render_to_string("widgets/builtin/uptime.html#ready", loaded)
+    assert '<td class="check__label">api</td>' in html
+    assert '<td class="check__label">web</td>' in html
+    assert "1 of 2 up" in html
+    assert "127.0.0.1" not in html
+    assert "secret" not in html
+
+
+def test_uptime_without_checks_says_so():
+    html = render_to_string("widgets/builtin/uptime.html#ready", {"checks": [], "up_count": 0})
+    assert "No URLs to check." in html
+    assert "<table" not in html
+
+
+async def test_uptime_does_not_read_the_body(respx_mock):
+    body = CountingBody()
+    respx_mock.get(UP_URL).respond(200, stream=body)
+    [check] = (await ExampleUptimeWidget(api=UP_URL).load({}))["checks"]
+    assert check.is_up
+    assert body.read == 0
+
+
+async def test_uptime_counts_a_redirect_as_up_without_following_it(respx_mock):
+    respx_mock.get(UP_URL).respond(302, headers={"Location": "http://127.0.0.1:9/elsewhere"})
+    elsewhere = respx_mock.get("http://127.0.0.1:9/elsewhere").respond(503)
+    [check] = (await ExampleUptimeWidget(api=UP_URL).load({}))["checks"]
+    assert (check.label, check.is_up, check.status) == ("api", True, "HTTP 302")
+    assert elsewhere.call_count == 0
+
+
+async def test_uptime_checks_one_url_under_two_labels_twice(respx_mock):
+    route = respx_mock.get(UP_URL).respond(200)
+    loaded = await ExampleUptimeWidget(api=UP_URL, web=UP_URL).load({})
+    assert [check.label for check in loaded["checks"]] == ["api", "web"]
+    assert route.call_count == 2
 
 
 # The demo widgets, on a small shop in the test database

@@ -1,5 +1,7 @@
 import asyncio
 import logging
+import re
+import socket
 
 import httpx
 import pytest
@@ -17,7 +19,7 @@ from widgets.sources import (
     settle_sources,
 )
 from widgets.sources.shapes import NUMBER, obj
-from widgets.sources.timing import collect_timings
+from widgets.sources.timing import collect_timings, server_timing_header
 
 URL = "https://upstream.example/latest"
 
@@ -174,3 +176,52 @@ async def test_timed_out_source_is_recorded_as_failed():
         await run_source(Source("slow", never_finishes, deadline=0.01))
     [timing] = timings
     assert (timing.name, timing.is_ok) == ("slow", False)
+
+
+# Sources are named by their names, never by their URLs, which may hold tokens.
+
+SECRET_URL = "http://127.0.0.1:9/x?token=secret"
+
+
+def shows_no_url(text):
+    return "secret" not in text and "token" not in text and "127.0.0.1" not in text and "/x" not in text
+
+
+@pytest.mark.parametrize(
+    ("exception", "reason"),
+    [
+        (httpx.ConnectError, "could not reach upstream (ConnectError)"),
+        (httpx.UnsupportedProtocol, "could not reach upstream (UnsupportedProtocol)"),
+        (httpx.RemoteProtocolError, "could not reach upstream (RemoteProtocolError)"),
+        (httpx.ReadTimeout, "upstream timed out"),
+    ],
+)
+async def test_reason_and_log_never_show_the_url_an_httpx_error_names(respx_mock, caplog, exception, reason):
+    respx_mock.get(SECRET_URL).mock(side_effect=exception(f"failed on {SECRET_URL}"))
+    with caplog.at_level(logging.DEBUG, logger="widgets"):
+        assert await reason_of(http_json("rates", SECRET_URL)) == reason
+    assert caplog.records
+    assert all(shows_no_url(record.getMessage()) and record.exc_info is None for record in caplog.records)
+
+
+def closed_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def test_a_refused_connection_is_reported_by_name_without_the_url(caplog):
+    url = f"http://127.0.0.1:{closed_port()}/x?token=secret"
+    with collect_timings() as timings, caplog.at_level(logging.DEBUG, logger="widgets"):
+        result = await run_source(http_json("rates", url))
+    assert (result.error.source, result.error.reason) == ("rates", "could not reach upstream (ConnectError)")
+    assert shows_no_url(str(result.error))
+    assert re.fullmatch(r'rates;dur=[0-9.]+;desc="failed"', server_timing_header(timings))
+    assert all(shows_no_url(record.getMessage()) for record in caplog.records)
+
+
+async def test_an_invalid_url_is_reported_without_it_and_without_a_traceback(caplog):
+    with caplog.at_level(logging.DEBUG, logger="widgets"):
+        reason = await reason_of(http_json("rates", "http://127.0.0.1:9/x?token=secret\n"))
+    assert reason == "invalid upstream URL"
+    assert all(shows_no_url(record.getMessage()) and record.exc_info is None for record in caplog.records)

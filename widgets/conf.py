@@ -130,5 +130,10 @@ class WidgetSettings:
         """The longest custom time range, in days, that a ``PeriodField`` accepts by default."""
         return int(getattr(settings, "WIDGETS_PERIOD_MAX_DAYS", 366))
 
+    @property
+    def HTTP_MAX_BYTES(self) -> int:
+        """Largest upstream answer an HTTP source reads, in bytes (``http_json(max_bytes=...)`` for one)."""
+        return int(getattr(settings, "WIDGETS_HTTP_MAX_BYTES", 2 * 1024 * 1024))
+
 
 widget_settings = WidgetSettings()

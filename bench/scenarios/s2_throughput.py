@@ -42,7 +42,9 @@ def run(ctx: Context) -> ScenarioResult:
         env = ctx.app_env(ctx.sqlite_url, upstream_url=upstream.url) | {
             "RATES_API_URL": f"{upstream.url}/s2_rates",
             "STATUS_API_URL": f"{upstream.url}/s2_status",
-            "HEALTHCHECK_URLS": f"{upstream.url}/s2_uptime/health/api,{upstream.url}/s2_uptime/health/web",
+            "HEALTHCHECK_URLS": (
+                f"api={upstream.url}/s2_uptime/health/api,web={upstream.url}/s2_uptime/health/web"
+            ),
         }
         app = servers.uvicorn(env)
         measured = asyncio.run(measure(app, upstream, seconds))

@@ -4,6 +4,11 @@ A source is a name, an async callable and a deadline. ``gather_sources`` runs
 several at once and returns their values by name, or raises ``SourcesFailed``
 naming every source that timed out, failed or answered something unexpected.
 Nothing here renders: the view turns a failure into the widget's error state.
+
+A failure's reason is shown on the page and logged: it is our own words (an
+``UpstreamError``'s or a ``ShapeError``'s message) or an exception's type name,
+never another exception's message, which can hold an upstream URL and a token in
+its query. Sources are named by their declared names, never by URLs.
 """
 
 import asyncio
@@ -89,7 +94,10 @@ async def run_source(source: Source[Any]) -> SourceResult:
     except httpx.TimeoutException:
         error = SourceError(source.name, "upstream timed out")
     except httpx.HTTPError as exc:
+        # Only the type: httpx's messages and exceptions can hold the URL, and its query a token.
         error = SourceError(source.name, f"could not reach upstream ({type(exc).__name__})")
+    except httpx.InvalidURL:
+        error = SourceError(source.name, "invalid upstream URL")
     except DatabaseError as exc:
         logger.exception("Source %s failed in the database", source.name)
         error = SourceError(source.name, f"database error ({type(exc).__name__})")

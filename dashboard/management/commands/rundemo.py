@@ -36,7 +36,7 @@ def app_environment(upstream: str, port: int) -> dict[str, str]:
     env.setdefault("STATUS_API_URL", upstream)
     env.setdefault(
         "HEALTHCHECK_URLS",
-        ",".join(f"{upstream}/health/{name}" for name in ("api", "web", "payments", "search")),
+        ",".join(f"{name}={upstream}/health/{name}" for name in ("api", "web", "payments", "search")),
     )
     return env
 
