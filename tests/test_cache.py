@@ -2,7 +2,6 @@
 
 import asyncio
 import logging
-import pickle
 import socket
 import time
 
@@ -15,9 +14,11 @@ from redis.asyncio import Redis
 from widgets.builtin.kpi import Kpi, KpiWidget
 from widgets.cache import (
     CacheEntry,
+    LoadFailure,
     WidgetCache,
     cache_key,
     cache_policy,
+    codec,
     get_or_load,
     widget_cache,
 )
@@ -113,7 +114,7 @@ def test_different_widgets_with_the_same_params_get_different_keys():
 def test_key_is_the_widget_name_and_a_short_hash_under_a_versioned_prefix(settings):
     settings.WIDGETS_CACHE_KEY_PREFIX = "shop"
     prefix, version, name, digest = cache_key(CountingWidget(), {"range": "7d"}).split(":")
-    assert (prefix, version, name) == ("shop", "v1", "counting")
+    assert (prefix, version, name) == ("shop", "v2", "counting")
     assert len(digest) == 16
     assert int(digest, 16) >= 0
 
@@ -443,9 +444,9 @@ async def test_value_is_shared_through_redis_with_the_fresh_plus_stale_expiry(re
     assert 329_000 < ttl_ms <= 330_000
 
 
-async def test_a_value_redis_cannot_unpickle_is_a_miss(redis_db, caplog):
+async def test_a_value_redis_cannot_decode_is_a_miss(redis_db, caplog):
     widget = CountingWidget()
-    await redis_db.set(cache_key(widget, {}), b"not a pickle")
+    await redis_db.set(cache_key(widget, {}), b"not JSON")
     with caplog.at_level(logging.WARNING, logger="widgets.cache"):
         result = await get_or_load(widget, {})
     assert (len(widget.loads), result.state) == (1, "ready")
@@ -458,7 +459,7 @@ async def test_failure_is_shared_through_redis_but_not_as_a_value(redis_db):
     await get_or_load(widget, {})
     key = cache_key(widget, {})
     assert await redis_db.exists(key) == 0
-    failure = pickle.loads(await redis_db.get(f"{key}:failure"))
+    failure = codec.loads(await redis_db.get(f"{key}:failure"), LoadFailure)
     assert failure.errors == (("fx-rates", "upstream answered HTTP 500"),)
 
 
@@ -576,6 +577,6 @@ async def test_stored_entry_from_redis_keeps_its_load_time(redis_db, clock):
     widget = CountingWidget()
     key = cache_key(widget, {})
     loaded_elsewhere = CacheEntry({"kpis": [Kpi("Load", "elsewhere")]}, clock.now - 10)
-    await redis_db.set(key, pickle.dumps(loaded_elsewhere), px=60_000)
+    await redis_db.set(key, codec.dumps(loaded_elsewhere), px=60_000)
     result = await get_or_load(widget, {})
     assert (widget.loads, kpi_value(result), result.age_seconds) == ([], "elsewhere", 10)

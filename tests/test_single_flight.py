@@ -2,7 +2,6 @@
 
 import asyncio
 import json
-import pickle
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from widgets.cache import (
     WidgetCache,
     cache_key,
     cache_policy,
+    codec,
     get_or_load,
     widget_cache,
 )
@@ -226,7 +226,7 @@ async def test_a_load_cancelled_because_everyone_left_releases_its_lock(redis_db
 async def test_a_value_another_process_stored_is_served_and_the_lock_given_back(redis_db):
     widget = GatedWidget()  # were it to load, it would hang: it must not
     key = cache_key(widget, {})
-    entry = pickle.dumps(CacheEntry({"kpis": [Kpi("Loads", "from elsewhere")]}, time.time()))
+    entry = codec.dumps(CacheEntry({"kpis": [Kpi("Loads", "from elsewhere")]}, time.time()))
     await redis_db.set(key, entry, px=60_000)
 
     result = await get_or_load(widget, {})
@@ -245,7 +245,7 @@ async def test_a_stale_value_in_redis_is_served_with_the_error_when_its_refresh_
     key = cache_key(widget, {})
     policy = cache_policy(widget)
     stored_at = time.time() - policy.fresh_seconds - 1  # stale, not yet expired
-    await redis_db.set(key, pickle.dumps(CacheEntry({"kpis": [Kpi("Loads", "old")]}, stored_at)), px=60_000)
+    await redis_db.set(key, codec.dumps(CacheEntry({"kpis": [Kpi("Loads", "old")]}, stored_at)), px=60_000)
 
     result = await get_or_load(widget, {})
 
@@ -272,7 +272,7 @@ async def test_waiter_takes_the_value_the_lock_holder_stores(redis_db):
 
     async def other_process_finishes():
         await asyncio.sleep(0.1)
-        entry = pickle.dumps(CacheEntry({"kpis": [Kpi("Loads", "from elsewhere")]}, time.time()))
+        entry = codec.dumps(CacheEntry({"kpis": [Kpi("Loads", "from elsewhere")]}, time.time()))
         await redis_db.set(key, entry, px=60_000)
         await redis_db.delete(f"{key}:lock")
 
@@ -293,7 +293,7 @@ async def test_waiter_reuses_the_failure_of_the_lock_holder_instead_of_loading(r
     async def other_process_fails():
         await asyncio.sleep(0.1)
         failure = LoadFailure((("fx-rates", "timed out after 3 s"),), time.time())
-        await redis_db.set(f"{key}:failure", pickle.dumps(failure), px=60_000)
+        await redis_db.set(f"{key}:failure", codec.dumps(failure), px=60_000)
         await redis_db.delete(f"{key}:lock")
 
     _, result = await asyncio.gather(other_process_fails(), get_or_load(widget, {}))

@@ -10,6 +10,7 @@ Subpackages: ``sources``, ``cache``, ``render``, ``pages``, ``embed``, ``asgi``
 
 from widgets.asgi import get_asgi_application
 from widgets.base import NoParams, Widget
+from widgets.cache import register_cached_type
 from widgets.pages import Dashboard, NoFilters, Period, PeriodField, Tile, TimeWindow, dashboards, register
 from widgets.registry import AlreadyRegistered, registry
 from widgets.render import render_with_widgets
@@ -60,6 +61,7 @@ __all__ = [
     "obj",
     "orm",
     "register",
+    "register_cached_type",
     "registry",
     "render_with_widgets",
     "settle_sources",

@@ -65,8 +65,11 @@ class Widget:
     fresh for ``cache_seconds`` (default: ``refresh_seconds``; 0 turns caching
     off for the widget), then may be served as stale for ``stale_seconds``
     more (default: 10 times ``cache_seconds``, at least 300) while it is refreshed
-    or while refreshing fails. Return plain, picklable data: with Redis the
-    value is shared by every worker.
+    or while refreshing fails. Return plain data (dicts, lists, tuples, str,
+    int, float, bool, None, ``Decimal``, ``date``/``datetime``, frozensets
+    and dataclasses of these): with Redis the value is shared by every worker
+    as JSON (``widgets.cache.codec``), and one it cannot encode (a set, an
+    instance of a plain class) is cached in each worker only, with a warning.
     """
 
     name: ClassVar[str]

@@ -10,7 +10,7 @@ from widgets.conf import widget_settings
 from widgets.memo import LruMemo
 
 # Part of every key: bump it when what is stored changes shape.
-KEY_FORMAT_VERSION = 1
+KEY_FORMAT_VERSION = 2  # 2: JSON (widgets.cache.codec), no longer pickles
 
 
 def cache_key(widget: Widget, params: Mapping[str, Any]) -> str:

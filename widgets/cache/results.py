@@ -18,7 +18,7 @@ class CacheEntry:
 
 @dataclass(frozen=True)
 class LoadFailure:
-    """A failed load: which sources failed and why. Kept as plain pairs, so it pickles."""
+    """A failed load: which sources failed and why. Kept as plain pairs, so it encodes as JSON."""
 
     errors: tuple[tuple[str, str], ...]
     failed_at: float

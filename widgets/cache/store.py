@@ -10,9 +10,10 @@ Failures are never stored as values; a failed load is remembered for
 
 Values live in an in-process LRU store, read without leaving the event loop
 (no thread hop on a hit). With ``WIDGETS_REDIS_URL`` they are also shared
-through Redis (``redis.asyncio``, pickled, expiring after fresh + stale
-seconds), and concurrent loads of one key share one load across processes
-through a Redis lock: a key the process holds nothing for is read in the
+through Redis (``redis.asyncio``, expiring after fresh + stale seconds) as
+JSON that cannot run code when read (``codec``; what it cannot encode stays
+in the process), and concurrent loads of one key share one load across
+processes through a Redis lock: a key the process holds nothing for is read in the
 round trip that takes the lock, and the lock is released in the round trip
 that stores the value, after the process's own requests have their answer.
 Within a process, concurrent loads of one key share one task. When Redis
@@ -23,7 +24,6 @@ tries Redis again after a short cool-down.
 import asyncio
 import contextvars
 import logging
-import pickle
 import secrets
 import time
 from collections import OrderedDict
@@ -36,11 +36,13 @@ from asgiref.sync import ThreadSensitiveContext
 from redis.asyncio import Redis
 
 from widgets.base import Widget
+from widgets.cache import codec
 from widgets.cache.keys import cache_key
 from widgets.cache.policy import CachePolicy, cache_policy, is_cached
 from widgets.cache.redis_link import REDIS_ERRORS, RELEASE_LOCK, RedisLink
 from widgets.cache.results import CachedResult, CacheEntry, LoadFailure, Outcome
 from widgets.conf import widget_settings
+from widgets.memo import LruMemo
 from widgets.sources import SourceError, SourcesFailed, load_prepared, pending_sends
 
 logger = logging.getLogger("widgets.cache")
@@ -208,9 +210,7 @@ class WidgetCache:
             self.redis.failed(error, now)
         else:
             self.redis.succeeded()
-            self._adopt(
-                self._slot(key), _unpickle(raw_entry, CacheEntry), _unpickle(raw_failure, LoadFailure)
-            )
+            self._adopt(self._slot(key), _decode(raw_entry, CacheEntry), _decode(raw_failure, LoadFailure))
 
     def _read_local(self, key: str, policy: CachePolicy) -> tuple[CacheEntry | None, LoadFailure | None]:
         """The entry in this process (unless expired) and the failure newer than it."""
@@ -260,13 +260,25 @@ class WidgetCache:
             slot.failure = outcome
 
     async def _publish(
-        self, client: Redis, key: str, outcome: Outcome, policy: CachePolicy, lock: tuple[str, str] | None
+        self,
+        client: Redis,
+        widget_name: str,
+        key: str,
+        outcome: Outcome,
+        policy: CachePolicy,
+        lock: tuple[str, str] | None,
     ) -> None:
         """Store ``outcome`` in Redis and release ``lock`` (key, token), in one round trip."""
         try:
-            data = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception as error:
-            logger.warning("Widget cache: %s cannot be pickled (%s); cached in this process only", key, error)
+            data: bytes | None = codec.dumps(outcome)
+        except codec.CodecError as error:
+            _warn_once(
+                ("cannot encode", widget_name, str(error)),
+                "Widget cache: the value of widget %s holds what Redis cannot store (%s); "
+                "it is cached in each process only",
+                widget_name,
+                error,
+            )
             data = None
         expiry_ms = max(1, round(policy.expiry_seconds * 1000))
         try:
@@ -395,7 +407,7 @@ class WidgetCache:
             pipe.get(f"{key}:failure")
             is_holder, raw_entry, raw_failure = await pipe.execute()
         self.redis.succeeded()
-        self._adopt(self._slot(key), _unpickle(raw_entry, CacheEntry), _unpickle(raw_failure, LoadFailure))
+        self._adopt(self._slot(key), _decode(raw_entry, CacheEntry), _decode(raw_failure, LoadFailure))
         return bool(is_holder)
 
     async def _wait_for_holder(
@@ -416,7 +428,7 @@ class WidgetCache:
                 self.redis.failed(error, self.clock())
                 return None
             slot = self._slot(key)
-            self._adopt(slot, _unpickle(raw_entry, CacheEntry), _unpickle(raw_failure, LoadFailure))
+            self._adopt(slot, _decode(raw_entry, CacheEntry), _decode(raw_failure, LoadFailure))
             fresh = self._fresh(slot.entry, policy)
             if fresh is not None:
                 return fresh
@@ -454,7 +466,7 @@ class WidgetCache:
             raise
         self._store_local(key, outcome)
         if client is not None:
-            self._in_background(self._publish(client, key, outcome, policy, lock))
+            self._in_background(self._publish(client, widget.name, key, outcome, policy, lock))
         return outcome
 
     async def _run_load(self, widget: Widget, params: Mapping[str, Any]) -> Outcome:
@@ -469,16 +481,58 @@ class WidgetCache:
         return CacheEntry(value, self.clock())
 
 
-def _unpickle[T](data: bytes | None, kind: type[T]) -> T | None:
+def _decode[T: Outcome](data: bytes | None, kind: type[T]) -> T | None:
+    """What Redis holds, as a ``kind``; None, with a warning once per cause, when it is not one."""
     if data is None:
         return None
     try:
-        value = pickle.loads(data)
-    except Exception as error:
-        # Written by another version of the code, most likely: treat it as missing.
-        logger.warning("Widget cache: ignoring a value Redis holds that cannot be read (%s)", error)
+        outcome = codec.loads(data, kind)
+        _check_shape(outcome)
+    except codec.CodecError as error:
+        # Written by another version of the code, most likely, or not by this code at all: a miss.
+        _warn_once(
+            ("cannot decode", str(error)),
+            "Widget cache: ignoring a value Redis holds that cannot be read (%s)",
+            error,
+        )
         return None
-    return value if isinstance(value, kind) else None
+    return outcome
+
+
+def _check_shape(outcome: Outcome) -> None:
+    """Raise ``CodecError`` unless ``outcome``'s fields have the types the cache relies on.
+
+    Decoding gave them whatever Redis held, whatever their annotations say.
+    """
+    if isinstance(outcome, CacheEntry):
+        is_well_formed = type(outcome.value) is dict and _is_time(outcome.stored_at)
+    else:
+        is_well_formed = _is_time(outcome.failed_at) and _is_error_pairs(outcome.errors)
+    if not is_well_formed:
+        raise codec.CodecError(f"a {type(outcome).__name__} of another shape")
+
+
+def _is_time(value: object) -> bool:
+    return type(value) is float or type(value) is int
+
+
+def _is_error_pairs(errors: object) -> bool:
+    """Whether ``errors`` is a tuple of (source, reason) pairs of strings."""
+    return type(errors) is tuple and all(
+        type(error) is tuple and len(error) == 2 and all(type(part) is str for part in error)
+        for error in errors
+    )
+
+
+# The causes already logged: a bad value read on every request warns once.
+_warned: LruMemo[tuple[str, ...], bool] = LruMemo(name="cache.warnings", max_entries=256)
+
+
+def _warn_once(cause: tuple[str, ...], message: str, *args: object) -> None:
+    if _warned.get(cause):
+        return
+    _warned.put(cause, True)
+    logger.warning(message, *args)
 
 
 widget_cache = WidgetCache()
