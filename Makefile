@@ -1,6 +1,8 @@
 # The two commands: `make demo` and `make test`. Everything else is a step of theirs.
 SHELL := /bin/bash
 PORT ?= 8000
+# The address make serve binds to: this machine only, unless told (HOST=0.0.0.0 behind a proxy).
+HOST ?= 127.0.0.1
 UPSTREAM_PORT ?= 8001
 # uv from PATH when it works, else one installed into a venv of its own, .tools/: a plain
 # `pip install uv` is refused by a python3 that follows PEP 668 (Debian 12's, Ubuntu 24.04's).
@@ -8,6 +10,10 @@ TOOLS_UV := .tools/bin/uv
 UV := $(shell if uv --version >/dev/null 2>&1; then echo uv; else echo $(TOOLS_UV); fi)
 RUN := $(UV) run --frozen
 CHROMIUM ?= /usr/bin/chromium
+# A random SECRET_KEY for this checkout, made once into .secret-key (ignored by git); one set in the
+# environment wins. The server refuses to start without one when DEBUG is off.
+LOCAL_SECRET_KEY = $(shell test -s .secret-key || python3 -c "import secrets; print(secrets.token_urlsafe(50))" > .secret-key; cat .secret-key)
+export SECRET_KEY ?= $(LOCAL_SECRET_KEY)
 
 .PHONY: demo test install uv browser migrate seed static lint format unit e2e serve bench clean
 
@@ -65,7 +71,7 @@ e2e: install browser static
 WEB_CONCURRENCY ?= 2
 serve: install migrate static
 	DEBUG=false WEB_CONCURRENCY=$(WEB_CONCURRENCY) $(RUN) uvicorn dashboard.asgi:application \
-		--host 0.0.0.0 --port $(PORT) --lifespan on --proxy-headers --no-server-header
+		--host $(HOST) --port $(PORT) --lifespan on --proxy-headers --no-server-header
 
 # Benchmarks (bench/README.md): ratios for scenarios S1-S5 in about 2 minutes, written to
 # bench/results/latest.md and .json. Fails only when a scenario cannot run, not on a missed goal.

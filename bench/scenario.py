@@ -51,6 +51,7 @@ class Context:
                 "LOG_LEVEL": "WARNING",
             }
         )
+        env.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production")
         env.update({f"BENCH_{key.upper()}": value for key, value in bench.items()})
         if self.memos_off:
             env["BENCH_MEMOS_OFF"] = self.memos_off

@@ -8,6 +8,7 @@ it honest.
 import os
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -47,12 +48,26 @@ def env_float(name: str, default: float) -> float:
         raise ImproperlyConfigured(f"{name} must be a number of seconds, got {value!r}") from None
 
 
+def env_labelled_urls(name: str) -> dict[str, str]:
+    """Comma-separated ``label=url`` pairs (``api=http://127.0.0.1:8001/health/api``), by label."""
+    urls: dict[str, str] = {}
+    for entry in env_list(name):
+        label, _, url = (part.strip() for part in entry.partition("="))
+        parts = urlsplit(url)
+        # A label has no URL characters: a URL with "=" in its query, given alone, has no label.
+        is_label = bool(label) and not any(char in label for char in ":/?#")
+        if not is_label or parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise ImproperlyConfigured(f"{name} entries must be label=url, got {entry!r}")
+        if label in urls:
+            raise ImproperlyConfigured(f"{name} uses the label {label!r} twice, again in {entry!r}")
+        urls[label] = url
+    return urls
+
+
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG and env_bool("REQUIRE_SECRET_KEY", False):
-        raise ImproperlyConfigured("SECRET_KEY must be set")
-    SECRET_KEY = "insecure-demo-key-set-SECRET_KEY-in-production"
+# No default key with DEBUG off: anyone who knows it can sign embed links and forge sessions.
+# Left empty, the server refuses to start (widgets.asgi.get_asgi_application says how to set one).
+SECRET_KEY = os.environ.get("SECRET_KEY", "") or ("insecure-key-for-DEBUG-only" if DEBUG else "")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -81,9 +96,20 @@ MIDDLEWARE = [
     # Sessions, authentication and messages for /admin/ only (see the class).
     "widgets.asgi.inline_middleware.AdminOnlyMiddleware",
 ]
-# The admin's checks look for those three middleware in MIDDLEWARE; AdminOnlyMiddleware runs them
-# for the admin's requests only, so that the rest of the site never hops to a thread for them.
-SILENCED_SYSTEM_CHECKS = ["admin.E408", "admin.E409", "admin.E410"]
+SILENCED_SYSTEM_CHECKS = [
+    # The admin's checks look for those three middleware in MIDDLEWARE; AdminOnlyMiddleware runs them
+    # for the admin's requests only, so that the rest of the site never hops to a thread for them.
+    "admin.E408",
+    "admin.E409",
+    "admin.E410",
+    # "SecurityMiddleware / XFrameOptionsMiddleware is not in MIDDLEWARE": they are, run inline by
+    # widgets.asgi.inline_middleware under other paths; widgets.asgi.checks runs Django's checks of them.
+    "security.W001",
+    "security.W002",
+    # "CsrfViewMiddleware is not in MIDDLEWARE": only the admin takes unsafe requests, and its views
+    # apply csrf_protect themselves; every widget, dashboard and embed endpoint answers GET/HEAD only.
+    "security.W003",
+]
 # Sessions and CSRF are the admin's alone: their cookies never reach dashboard or embed pages.
 SESSION_COOKIE_PATH = "/admin/"
 CSRF_COOKIE_PATH = "/admin/"
@@ -178,7 +204,20 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
 }
 SECURE_CONTENT_TYPE_NOSNIFF = True
-X_FRAME_OPTIONS = "SAMEORIGIN"
+# No page of the site is framed but the embed pages, which opt out (CSP frame-ancestors instead).
+X_FRAME_OPTIONS = "DENY"
+# HTTPS, for a site served over TLS (directly or behind a proxy that terminates it).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
+# The header a TLS-terminating proxy sets to "https", e.g. X-Forwarded-Proto; trust it only behind one.
+_PROXY_SSL_HEADER = os.environ.get("SECURE_PROXY_SSL_HEADER", "")
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _PROXY_SSL_HEADER.upper().replace("-", "_"), "https") if _PROXY_SSL_HEADER else None
+)
 
 LOGGING = {
     "version": 1,
@@ -193,7 +232,9 @@ LOGGING = {
 # External data sources of the demo widgets.
 RATES_API_URL = os.environ.get("RATES_API_URL", "https://api.frankfurter.dev/v1")
 STATUS_API_URL = os.environ.get("STATUS_API_URL", "https://www.githubstatus.com")
-HEALTHCHECK_URLS = env_list("HEALTHCHECK_URLS", "https://www.djangoproject.com/")
+
+# The uptime widget's checks; none unless set (`make demo` sets local ones).
+HEALTHCHECK_URLS = env_labelled_urls("HEALTHCHECK_URLS")
 
 # The widget framework's settings (defaults in widgets/conf.py).
 WIDGETS_SOURCE_TIMEOUT = env_float("WIDGETS_SOURCE_TIMEOUT", 3.0)

@@ -1,8 +1,10 @@
+import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from asgiref.sync import SyncToAsync, sync_to_async
+from django.conf import settings
 from django.db import connections
 from django.test import override_settings
 from redis.asyncio import Redis
@@ -10,6 +12,10 @@ from redis.asyncio import Redis
 from widgets.cache import aclose_cache
 from widgets.memo import clear_memos
 from widgets.sources.http import aclose_client
+
+# The project has no default key with DEBUG off; the tests sign embed links with this one.
+if not os.environ.get("SECRET_KEY"):
+    settings.SECRET_KEY = "tests-only-secret-key-not-for-production"
 
 
 @pytest.fixture(autouse=True)
@@ -67,7 +73,7 @@ def thread_hops(monkeypatch) -> list[str]:
     original = SyncToAsync.__call__
 
     async def recording_call(self, *args, **kwargs):
-        hops.append(getattr(self.func, "__qualname__", repr(self.func)))
+        hops.append(getattr(self.func, "__qualname__", None) or repr(self.func))
         return await original(self, *args, **kwargs)
 
     monkeypatch.setattr(SyncToAsync, "__call__", recording_call)

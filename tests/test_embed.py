@@ -323,7 +323,7 @@ async def test_embed_has_no_x_frame_options_unlike_the_widget_page(client):
     embed = await client.get(probe_path())
     widget_page = await client.get("/widgets/embed_probe/")
     assert "X-Frame-Options" not in embed.headers
-    assert widget_page["X-Frame-Options"] == "SAMEORIGIN"
+    assert widget_page["X-Frame-Options"] == "DENY"
 
 
 async def test_cors_allows_a_listed_origin(client, settings):

@@ -7,6 +7,7 @@ class WidgetsConfig(AppConfig):
 
     def ready(self) -> None:
         from widgets import checks  # noqa: F401  (registers the system checks)
+        from widgets.asgi import checks as middleware_checks  # noqa: F401
         from widgets.pages import checks as page_checks  # noqa: F401
         from widgets.registry import autodiscover
 

@@ -15,6 +15,8 @@
 from typing import Any
 
 import django
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.handlers.asgi import ASGIHandler
 
 from widgets.asgi.handler import LeanASGIHandler
@@ -36,13 +38,33 @@ class WidgetsASGIApp:
             await self.app(scope, receive, send)
 
 
+MISSING_SECRET_KEY = (
+    "SECRET_KEY is not set, so the server will not start: anyone who knew a default key could sign "
+    "embed links and forge sessions. Set it to a long random value, the same on every host, e.g.\n"
+    "  export SECRET_KEY=\"$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')\"\n"
+    "(make demo and make serve keep one for this checkout in .secret-key)."
+)
+
+
+def refuse_without_secret_key() -> None:
+    """Raise ``ImproperlyConfigured`` saying how to set ``SECRET_KEY`` when it is empty."""
+    try:
+        secret_key = settings.SECRET_KEY
+    except ImproperlyConfigured:  # Django refuses to read an empty one
+        secret_key = ""
+    if not secret_key:
+        raise ImproperlyConfigured(MISSING_SECRET_KEY)
+
+
 def get_asgi_application() -> WidgetsASGIApp:
     """Set Django up and return the application uvicorn serves (use it in place of Django's).
 
-    With ``WIDGETS_ASGI_LEAN_HANDLER`` off, Django's own ``ASGIHandler`` serves
-    the requests; static files and the lifespan are answered either way.
+    It refuses to start without a ``SECRET_KEY``. With ``WIDGETS_ASGI_LEAN_HANDLER`` off,
+    Django's own ``ASGIHandler`` serves the requests; static files and the lifespan are
+    answered either way.
     """
     django.setup(set_prefix=False)
+    refuse_without_secret_key()
     handler: Any = LeanASGIHandler() if widget_settings.ASGI_LEAN_HANDLER else ASGIHandler()
     return WidgetsASGIApp(StaticFilesApp(handler))
 
