@@ -214,7 +214,7 @@ class EmbedLinks:
     def __init__(self, env: Mapping[str, str]) -> None:
         self.env = env
 
-    def make(self, widget: str, *params: str, expires: str = "never") -> EmbedLink:
+    def make(self, widget: str, *params: str, expires: str = "1d") -> EmbedLink:
         """``manage.py embed_url <widget> --param <name=value>… --expires <expires>``."""
         arguments = ["embed_url", widget, *(f"--param={param}" for param in params), f"--expires={expires}"]
         return EmbedLink(run_manage_py(arguments, self.env).strip())

@@ -72,8 +72,20 @@ def flip(text, index):
 
 
 def test_token_round_trip_gives_the_widget_and_its_params():
-    token = sign_embed("embed_probe", {"range": "30d"})
+    token = sign_embed("embed_probe", {"range": "30d"}, never_expires=True)
     assert read_embed(token) == Embed("embed_probe", {"range": "30d"}, None)
+
+
+def test_a_token_without_an_expiry_expires_after_the_default(settings):
+    settings.WIDGETS_EMBED_DEFAULT_EXPIRY_DAYS = 7
+    embed = read_embed(sign_embed("embed_probe", {}, now=NOON), now=NOON)
+    assert embed.expires_at == NOON + timedelta(days=7)
+
+
+def test_never_expiring_is_asked_for_explicitly_and_excludes_an_expiry():
+    assert read_embed(sign_embed("embed_probe", never_expires=True)).expires_at is None
+    with pytest.raises(ValueError, match="never expires has no expiry"):
+        sign_embed("embed_probe", expires_in=timedelta(days=1), never_expires=True)
 
 
 def test_params_are_normalised_with_the_widgets_defaults():
@@ -81,7 +93,7 @@ def test_params_are_normalised_with_the_widgets_defaults():
 
 
 def test_token_is_signed_with_the_embed_salt():
-    token = sign_embed("embed_probe", {"range": "30d"})
+    token = sign_embed("embed_probe", {"range": "30d"}, never_expires=True)
     assert signing.loads(token, salt="widgets.embed") == {"w": "embed_probe", "p": {"range": "30d"}}
     with pytest.raises(signing.BadSignature):
         signing.loads(token)

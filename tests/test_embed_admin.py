@@ -105,6 +105,19 @@ async def test_staff_create_an_embed_link_without_parameters(staff_client):
     assert response.status_code == 302, response.content.decode()
     link = await EmbedLink.objects.aget()
     assert (link.widget_name, link.params) == ("embed_admin_plain", {})
+    # No expiry given: the default one, from the moment it was saved.
+    assert link.expires_at is not None
+    assert timedelta(days=29) < link.expires_at - datetime.now(UTC) <= timedelta(days=30)
+    assert read_embed(link.token).expires_at == link.expires_at.replace(microsecond=0)
+
+
+@db
+async def test_a_link_that_never_expires_is_asked_for_with_its_box(staff_client):
+    response = await add_embed_link(staff_client, never_expires="on")
+    assert response.status_code == 302, response.content.decode()
+    link = await EmbedLink.objects.aget()
+    assert (link.never_expires, link.expires_at) == (True, None)
+    assert read_embed(link.token).expires_at is None
 
 
 @db
@@ -158,6 +171,7 @@ def test_link_with_expiry_signs_it():
         ({"params": {"range": "1y"}}, "params"),
         ({"params": ["7d"]}, "params"),
         ({"expires_at": datetime.now(UTC) - timedelta(minutes=1)}, "expires_at"),
+        ({"expires_at": datetime.now(UTC) + timedelta(days=1), "never_expires": True}, "expires_at"),
     ],
 )
 def test_model_validation_names_the_field(fields, error_field):

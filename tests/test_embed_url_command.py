@@ -45,7 +45,14 @@ def test_prints_the_absolute_url_of_a_link_with_the_params():
     embed = read_embed(token_of(url))
     assert embed.widget_name == "command_probe"
     assert embed.params == {"range": "30d", "currency": "USD"}
-    assert embed.expires_at is None
+
+
+def test_a_link_expires_after_the_default_unless_never_is_asked_for(settings):
+    settings.WIDGETS_EMBED_DEFAULT_EXPIRY_DAYS = 2
+    default = read_embed(token_of(embed_url("command_probe"))).expires_at
+    assert default is not None
+    assert timedelta(days=2) - timedelta(minutes=1) < default - datetime.now(UTC) <= timedelta(days=2)
+    assert read_embed(token_of(embed_url("command_probe", "--expires", "never"))).expires_at is None
 
 
 def test_missing_params_get_the_widgets_defaults():

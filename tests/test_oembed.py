@@ -35,7 +35,7 @@ def client():
 
 @pytest.fixture
 def embed_url():
-    return f"http://testserver{embed_path(sign_embed('oembed_probe'))}"
+    return f"http://testserver{embed_path(sign_embed('oembed_probe', never_expires=True))}"
 
 
 async def oembed(client, **query):

@@ -135,5 +135,10 @@ class WidgetSettings:
         """Largest upstream answer an HTTP source reads, in bytes (``http_json(max_bytes=...)`` for one)."""
         return int(getattr(settings, "WIDGETS_HTTP_MAX_BYTES", 2 * 1024 * 1024))
 
+    @property
+    def EMBED_DEFAULT_EXPIRY_DAYS(self) -> float:
+        """How many days an embed link lives when its maker gives no expiry (never: ask for it)."""
+        return float(getattr(settings, "WIDGETS_EMBED_DEFAULT_EXPIRY_DAYS", 30))
+
 
 widget_settings = WidgetSettings()

@@ -24,7 +24,15 @@ else:
 class EmbedLinkAdmin(EmbedLinkAdminBase):
     list_display = ("widget_name", "params", "expires_at", "created_by", "created_at")
     list_filter = ("widget_name",)
-    fields = ("widget_name", "params", "expires_at", "embed_snippets", "created_by", "created_at")
+    fields = (
+        "widget_name",
+        "params",
+        "expires_at",
+        "never_expires",
+        "embed_snippets",
+        "created_by",
+        "created_at",
+    )
     readonly_fields = ("embed_snippets", "created_by", "created_at")
 
     @admin.display(description="Embed")

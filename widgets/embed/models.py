@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from widgets.embed.signing import embed_url, normalise_params, sign_embed
+from widgets.embed.signing import default_expiry, embed_url, normalise_params, sign_embed
 from widgets.registry import registry
 
 
@@ -29,7 +29,15 @@ class EmbedLink(models.Model):
         help_text='The widget\'s parameters as a JSON object, e.g. {"range": "30d"}. '
         "Missing ones get the widget's defaults.",
     )
-    expires_at = models.DateTimeField("expires", null=True, blank=True, help_text="Empty: never expires.")
+    expires_at = models.DateTimeField(
+        "expires",
+        null=True,
+        blank=True,
+        help_text="Empty: the default, WIDGETS_EMBED_DEFAULT_EXPIRY_DAYS after it is saved.",
+    )
+    never_expires = models.BooleanField(
+        "never expires", default=False, help_text="The link works until it is deleted or SECRET_KEY changes."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -58,12 +66,21 @@ class EmbedLink(models.Model):
                 self.params = normalise_params(self.widget_name, self.params)
             except ValueError as error:
                 raise ValidationError({"params": str(error)}) from None
-        if self.expires_at is not None and self.expires_at <= datetime.now(UTC):
-            raise ValidationError({"expires_at": "Choose a time in the future, or none."})
+        if self.never_expires:
+            if self.expires_at is not None:
+                raise ValidationError({"expires_at": "A link that never expires has no expiry: clear one."})
+        elif self.expires_at is None:
+            self.expires_at = datetime.now(UTC) + default_expiry()
+        elif self.expires_at <= datetime.now(UTC):
+            raise ValidationError(
+                {"expires_at": "Choose a time in the future, or leave it empty for the default."}
+            )
 
     @property
     def token(self) -> str:
         """The signed token; ``ValueError`` if the widget or its parameters are no longer valid."""
+        if self.never_expires:
+            return sign_embed(self.widget_name, self.params, never_expires=True)
         return sign_embed(self.widget_name, self.params, expires_at=self.expires_at)
 
     @property

@@ -114,16 +114,25 @@ def sign_embed(
     expires_in: timedelta | None = None,
     *,
     expires_at: datetime | None = None,
+    never_expires: bool = False,
     now: datetime | None = None,
 ) -> str:
-    """A token for ``widget_name`` and ``params``, valid for ``expires_in``, until ``expires_at``, or forever.
+    """A token for ``widget_name`` and ``params``, valid for ``expires_in`` or until ``expires_at``.
 
-    The parameters are validated and normalised by the widget's form; an
-    unknown widget or parameter, or an invalid value, raises ``ValueError``.
+    Without either it expires after ``WIDGETS_EMBED_DEFAULT_EXPIRY_DAYS``; a
+    link that never expires must be asked for with ``never_expires=True``. The
+    parameters are validated and normalised by the widget's form; an unknown
+    widget or parameter, or an invalid value, raises ``ValueError``.
     """
     payload: dict[str, Any] = {"w": widget_name, "p": normalise_params(widget_name, params or {})}
     if expires_in is not None and expires_at is not None:
         raise ValueError("Give expires_in or expires_at, not both.")
+    if never_expires:
+        if expires_in is not None or expires_at is not None:
+            raise ValueError("A link that never expires has no expiry: give never_expires or an expiry.")
+        return signing.dumps(payload, salt=SALT, compress=True)
+    if expires_in is None and expires_at is None:
+        expires_in = default_expiry()
     if expires_in is not None:
         if expires_in <= timedelta(0):
             raise ValueError(f"An embed link must expire in the future, not in {expires_in}.")
@@ -133,6 +142,11 @@ def sign_embed(
             raise ValueError("expires_at must be timezone-aware.")
         payload["e"] = int(expires_at.timestamp())
     return signing.dumps(payload, salt=SALT, compress=True)
+
+
+def default_expiry() -> timedelta:
+    """How long an embed link lives when its maker says nothing: ``WIDGETS_EMBED_DEFAULT_EXPIRY_DAYS``."""
+    return timedelta(days=widget_settings.EMBED_DEFAULT_EXPIRY_DAYS)
 
 
 def read_embed(token: str, *, now: datetime | None = None) -> Embed:

@@ -57,16 +57,20 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--expires",
-            default=NEVER,
+            default="",
             metavar="DURATION",
-            help=f"How long the link works: 30m, 1h, 7d, or {NEVER} (the default).",
+            help=(
+                f"How long the link works: 30m, 1h, 7d, or {NEVER}; "
+                "default: WIDGETS_EMBED_DEFAULT_EXPIRY_DAYS (30 days)."
+            ),
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         params = parse_params(options["param"])
-        expires_in = parse_expiry(options["expires"])
+        never_expires = options["expires"] == NEVER
+        expires_in = parse_expiry(options["expires"]) if options["expires"] else None
         try:
-            token = sign_embed(options["widget"], params, expires_in)
+            token = sign_embed(options["widget"], params, expires_in, never_expires=never_expires)
         except ValueError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(embed_url(token))
