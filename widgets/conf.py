@@ -140,5 +140,20 @@ class WidgetSettings:
         """How many days an embed link lives when its maker gives no expiry (never: ask for it)."""
         return float(getattr(settings, "WIDGETS_EMBED_DEFAULT_EXPIRY_DAYS", 30))
 
+    @property
+    def LOGIN_MAX_FAILURES(self) -> int:
+        """Failed logins from one address, or for one username, before its attempts are refused."""
+        return int(getattr(settings, "WIDGETS_LOGIN_MAX_FAILURES", 5))
+
+    @property
+    def LOGIN_THROTTLE_SECONDS(self) -> int:
+        """How long failed logins are counted, and a throttled login waits."""
+        return int(getattr(settings, "WIDGETS_LOGIN_THROTTLE_SECONDS", 15 * 60))
+
+    @property
+    def CACHE_MAX_BYTES(self) -> int:
+        """Estimated bytes of each process's in-process cache (least recently used entries go first)."""
+        return int(getattr(settings, "WIDGETS_CACHE_MAX_BYTES", 64 * 1024 * 1024))
+
 
 widget_settings = WidgetSettings()

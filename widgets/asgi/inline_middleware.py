@@ -23,6 +23,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.csp import CSP, build_policy
 from django.utils.functional import cached_property
 
+from widgets.auth import LoginThrottleMiddleware
 from widgets.memo import LruMemo
 from widgets.request_types import AsyncGetResponse, HtmxHttpRequest
 
@@ -75,7 +76,7 @@ class ContentSecurityPolicyMiddleware(RunInline, csp.ContentSecurityPolicyMiddle
 # Per-process random, so no configuration can contain it.
 NONCE_MARKER = f"csp-nonce-{secrets.token_hex(16)}"
 _policies: LruMemo[int, tuple[Mapping[str, Any], str, str]] = LruMemo(
-    name="asgi.csp_policies", max_entries=64
+    name="asgi.csp_policies", max_entries=64, max_bytes=256 * 1024
 )
 
 
@@ -102,7 +103,8 @@ class AdminOnlyMiddleware:
     and embed request its thread hops (and offer it a session cookie). Here
     they form an inner chain that only requests under the admin's URL prefix
     go through; every other request passes straight on. CSRF needs no
-    middleware: the admin's views apply ``csrf_protect`` themselves.
+    middleware: the admin's views apply ``csrf_protect`` themselves. Login
+    attempts there are throttled (``widgets.auth.throttle``).
     """
 
     sync_capable = False
@@ -110,7 +112,9 @@ class AdminOnlyMiddleware:
 
     def __init__(self, get_response: AsyncGetResponse) -> None:
         self.get_response = get_response
-        self.admin_chain = SessionMiddleware(AuthenticationMiddleware(MessageMiddleware(get_response)))
+        self.admin_chain = SessionMiddleware(
+            AuthenticationMiddleware(MessageMiddleware(LoginThrottleMiddleware(get_response)))
+        )
         markcoroutinefunction(self)
 
     @cached_property
