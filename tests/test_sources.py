@@ -2,10 +2,13 @@ import asyncio
 import logging
 import re
 import socket
+import sqlite3
 
 import httpx
+import psycopg
 import pytest
-from django.db import OperationalError
+from django.db import InterfaceError, OperationalError
+from django.db.utils import ConnectionHandler
 from django.test import override_settings
 
 from widgets.sources import (
@@ -225,3 +228,88 @@ async def test_an_invalid_url_is_reported_without_it_and_without_a_traceback(cap
         reason = await reason_of(http_json("rates", "http://127.0.0.1:9/x?token=secret\n"))
     assert reason == "invalid upstream URL"
     assert all(shows_no_url(record.getMessage()) and record.exc_info is None for record in caplog.records)
+
+
+# A database that cannot be reached, told apart from a query that failed
+
+POSTGRES = {
+    "ENGINE": "django.db.backends.postgresql",
+    "HOST": "127.0.0.1",
+    "NAME": "test",
+    "USER": "postgres",
+}
+
+
+def connecting_to(settings_dict, django_db_blocker):
+    """A source that connects to the database ``settings_dict`` describes, on a thread as the ORM would."""
+
+    def connect():
+        # Under an alias of its own: a pool is kept per alias, and "default" may have one already.
+        handler = ConnectionHandler({"default": {}, "probed": settings_dict})
+        try:
+            with django_db_blocker.unblock():
+                handler["probed"].ensure_connection()
+        finally:
+            if handler["probed"].vendor == "postgresql":
+                handler["probed"].close_pool()
+            handler.close_all()
+
+    return Source("orders", lambda: asyncio.to_thread(connect))
+
+
+@pytest.mark.parametrize(
+    "settings_dict",
+    [
+        pytest.param(lambda port, tmp_path: {**POSTGRES, "PORT": port}, id="postgresql-refused"),
+        pytest.param(
+            lambda port, tmp_path: {**POSTGRES, "PORT": port, "OPTIONS": {"pool": {"timeout": 0.2}}},
+            id="postgresql-pool-timeout",
+        ),
+        pytest.param(
+            lambda port, tmp_path: {
+                "ENGINE": "django.db.backends.sqlite3",
+                "NAME": str(tmp_path / "missing" / "db.sqlite3"),
+            },
+            id="sqlite-missing-directory",
+        ),
+    ],
+)
+async def test_a_database_that_cannot_be_reached_is_reported_as_unavailable_the_details_logged(
+    settings_dict, django_db_blocker, tmp_path, caplog
+):
+    port = closed_port()
+    with caplog.at_level(logging.WARNING, logger="widgets.sources"):
+        result = await run_source(connecting_to(settings_dict(port, tmp_path), django_db_blocker))
+    assert result.error.reason == "database unavailable"
+    assert result.duration_ms < 2000  # the driver's answer, not the source's deadline
+    [detail] = [record for record in caplog.records if "database unavailable (" in record.getMessage()]
+    assert "OperationalError" in detail.getMessage()
+    assert detail.exc_info is None
+    assert str(port) not in str(result.error)
+
+
+@pytest.mark.parametrize(
+    ("django_error", "cause", "reason"),
+    [
+        (InterfaceError, psycopg.InterfaceError("the connection is closed"), "database unavailable"),
+        (OperationalError, psycopg.errors.AdminShutdown("terminating connection"), "database unavailable"),
+        (
+            OperationalError,
+            psycopg.errors.QueryCanceled("statement timeout"),
+            "database error (OperationalError)",
+        ),
+        (
+            OperationalError,
+            sqlite3.OperationalError("database is locked"),
+            "database error (OperationalError)",
+        ),
+    ],
+    ids=["closed", "server-shutting-down", "statement-cancelled", "sqlite-locked"],
+)
+async def test_the_drivers_exception_tells_an_unreachable_database_from_a_failed_query(
+    django_error, cause, reason
+):
+    async def load():
+        raise django_error(*cause.args) from cause  # as Django's DatabaseErrorWrapper does
+
+    assert await reason_of(Source("orders", load)) == reason

@@ -1,8 +1,12 @@
+import asyncio
 import json
+import logging
+import socket
+import threading
+import time
 
 import httpx
 import pytest
-from django.core.cache import cache
 from django.core.handlers.asgi import ASGIHandler
 from django.core.management import call_command
 from django.db import DatabaseError
@@ -75,34 +79,108 @@ async def test_healthz_answers_without_touching_dependencies():
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_readyz_is_ok_when_database_and_cache_answer():
+async def test_readyz_is_ok_when_database_and_redis_answer(redis_db):
     response = await AsyncClient().get("/readyz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_readyz_names_the_failing_cache(monkeypatch):
-    async def broken_set(*args, **kwargs):
-        raise ConnectionError("cache is down")
-
-    monkeypatch.setattr(cache, "aset", broken_set)
+async def test_readyz_is_ok_without_redis_to_check(in_process):
     response = await AsyncClient().get("/readyz")
-    assert response.status_code == 503
-    body = response.json()
-    assert body["status"] == "unavailable"
-    assert list(body["failing"]) == ["cache"]
-    assert "cache is down" in body["failing"]["cache"]
+    assert (response.status_code, response.json()) == (200, {"status": "ok"})
+
+
+def closed_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def timed_readyz():
+    started = time.monotonic()
+    response = await AsyncClient().get("/readyz")
+    return response, time.monotonic() - started
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_readyz_names_the_failing_database(monkeypatch):
+async def test_readyz_is_degraded_but_ready_when_redis_is_down_and_says_no_more(settings, caplog):
+    port = closed_port()
+    settings.WIDGETS_REDIS_URL = f"redis://127.0.0.1:{port}/0"
+    with caplog.at_level(logging.WARNING, logger="dashboard.health"):
+        response, _ = await timed_readyz()
+    assert response.status_code == 200
+    assert response.json() == {"status": "degraded", "cache": "unreachable"}
+    assert f"{port}" in caplog.text  # the details are in the log only
+
+
+@pytest.fixture
+async def silent_server():
+    """A port that accepts connections and never answers."""
+    done = asyncio.Event()
+
+    async def never_answer(reader, writer):
+        await done.wait()
+        writer.close()
+
+    server = await asyncio.start_server(never_answer, "127.0.0.1", 0)
+    yield server.sockets[0].getsockname()[1]
+    done.set()
+    server.close()
+    await server.wait_closed()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_readyz_answers_within_a_second_when_redis_does_not(settings, silent_server):
+    settings.WIDGETS_REDIS_URL = f"redis://127.0.0.1:{silent_server}/0"
+    response, elapsed = await timed_readyz()
+    assert (response.status_code, response.json()) == (200, {"status": "degraded", "cache": "timed out"})
+    assert elapsed < 1.0
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_readyz_is_unavailable_when_the_database_is_and_shows_no_exception_text(
+    monkeypatch, in_process, caplog
+):
+    import dashboard.health
+
+    def broken_ping():
+        raise DatabaseError('connection to server at "db.internal" (10.0.0.5), port 5432 failed')
+
+    monkeypatch.setattr(dashboard.health, "ping_database", broken_ping)
+    with caplog.at_level(logging.WARNING, logger="dashboard.health"):
+        response, _ = await timed_readyz()
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": "unreachable"}
+    assert "db.internal" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_readyz_answers_within_a_second_when_the_database_hangs(monkeypatch, in_process):
+    import dashboard.health
+
+    released = threading.Event()
+    monkeypatch.setattr(dashboard.health, "ping_database", lambda: released.wait(5))
+    try:
+        response, elapsed = await timed_readyz()
+    finally:
+        released.set()
+    assert (response.status_code, response.json()) == (
+        503,
+        {"status": "unavailable", "database": "timed out"},
+    )
+    assert elapsed < 1.0
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_readyz_names_both_parts_when_both_are_down(monkeypatch, settings):
     import dashboard.health
 
     def broken_ping():
         raise DatabaseError("could not connect")
 
     monkeypatch.setattr(dashboard.health, "ping_database", broken_ping)
-    response = await AsyncClient().get("/readyz")
+    settings.WIDGETS_REDIS_URL = f"redis://127.0.0.1:{closed_port()}/0"
+    response, _ = await timed_readyz()
     assert response.status_code == 503
-    assert list(response.json()["failing"]) == ["database"]
+    assert response.json() == {"status": "unavailable", "database": "unreachable", "cache": "unreachable"}

@@ -88,6 +88,13 @@ def orm[T](name: str, load: Callable[[], Awaitable[T]], *, deadline: float | Non
     It runs on a thread of its own (``OrmThreads`` above), so the ORM
     sources of different widgets in one response run in parallel, once the
     upstream requests being prepared are on the wire (see ``widgets.sources.send_first``).
+
+    A database that cannot be reached fails the source as ``database
+    unavailable`` as soon as the driver gives up: at once for a refused
+    connection or a missing SQLite directory; for a host that does not answer,
+    after ``connect_timeout`` (PostgreSQL ``OPTIONS``); with a connection pool,
+    after the pool's ``timeout``. Keep those below the source's deadline, or
+    the deadline comes first and the reason is ``timed out``.
     """
     return Source(name, lambda: run_orm(load), deadline)
 

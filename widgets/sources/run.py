@@ -6,20 +6,23 @@ naming every source that timed out, failed or answered something unexpected.
 Nothing here renders: the view turns a failure into the widget's error state.
 
 A failure's reason is shown on the page and logged: it is our own words (an
-``UpstreamError``'s or a ``ShapeError``'s message) or an exception's type name,
-never another exception's message, which can hold an upstream URL and a token in
-its query. Sources are named by their declared names, never by URLs.
+``UpstreamError``'s or a ``ShapeError``'s message, ``database unavailable``) or
+an exception's type name, never another exception's message, which can hold an
+upstream URL and a token in its query, or a database's host. Sources are named
+by their declared names, never by URLs.
 """
 
 import asyncio
 import logging
+import sqlite3
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from django.db import DatabaseError
+from django.db import DatabaseError, Error
 
 from widgets.conf import widget_settings
 from widgets.sources.send_first import load_prepared
@@ -98,17 +101,57 @@ async def run_source(source: Source[Any]) -> SourceResult:
         error = SourceError(source.name, f"could not reach upstream ({type(exc).__name__})")
     except httpx.InvalidURL:
         error = SourceError(source.name, "invalid upstream URL")
-    except DatabaseError as exc:
-        logger.exception("Source %s failed in the database", source.name)
-        error = SourceError(source.name, f"database error ({type(exc).__name__})")
-    except Exception:
-        logger.exception("Source %s failed", source.name)
-        error = SourceError(source.name, "internal error while loading")
+    except Exception as exc:
+        error = unexpected_error(source.name, exc)
     duration_ms = (time.perf_counter() - started) * 1000
     record_timing(SourceTiming(source.name, duration_ms, is_ok=error is None))
     if error is not None:
         logger.warning("Source %s failed: %s", source.name, error.reason)
     return SourceResult(source.name, value, error, duration_ms)
+
+
+def unexpected_error(source: str, exc: Exception) -> SourceError:
+    """A failure none of our own exceptions describes: the database's, or a bug; details go to the log."""
+    if is_database_unavailable(exc):
+        # No traceback: it would say nothing the message does not, once per source of every widget.
+        logger.warning("Source %s: database unavailable (%s: %s)", source, type(exc).__name__, exc)
+        return SourceError(source, "database unavailable")
+    if isinstance(exc, DatabaseError):
+        logger.exception("Source %s failed in the database", source)
+        return SourceError(source, f"database error ({type(exc).__name__})")
+    logger.exception("Source %s failed", source)
+    return SourceError(source, "internal error while loading")
+
+
+# PostgreSQL error codes of a server that takes no queries: class 08 (connection exception),
+# too many connections, and shutting down, crashed or starting up.
+POSTGRES_UNAVAILABLE_CODES = ("08", "53300", "57P01", "57P02", "57P03")
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database cannot be reached, rather than that a query failed.
+
+    Django raises its ``OperationalError`` or ``InterfaceError`` from the
+    driver's exception, which tells the two apart: for psycopg, an
+    ``InterfaceError`` (the connection is closed) or an ``OperationalError``
+    without a query's error code (the connection failed or broke, the pool had
+    none within its ``timeout``) or with one of ``POSTGRES_UNAVAILABLE_CODES``;
+    for SQLite, a database file that cannot be opened. Any other database
+    error, "database is locked" or a cancelled statement among them, is not.
+    """
+    driver_error = exc.__cause__ if isinstance(exc, Error) and exc.__cause__ is not None else exc
+    if isinstance(driver_error, sqlite3.OperationalError):
+        return str(getattr(driver_error, "sqlite_errorname", "")).startswith("SQLITE_CANTOPEN")
+    # Looked up, not imported: psycopg is optional, and its errors can only come once Django has imported it.
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is None:
+        return False
+    if isinstance(driver_error, psycopg.InterfaceError):
+        return True
+    if isinstance(driver_error, psycopg.OperationalError):
+        code: str | None = driver_error.sqlstate
+        return code is None or code.startswith(POSTGRES_UNAVAILABLE_CODES)
+    return False
 
 
 async def settle_sources(*sources: Source[Any]) -> dict[str, SourceResult]:
