@@ -475,3 +475,26 @@ def test_ordinary_field_errors_name_the_field_and_its_value():
 
 def test_form_without_fields_reads_no_query_keys():
     assert query_keys(Widget.params_form) == []
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "key"),
+    [
+        ("9999-12-31", "9999-12-31", "to"),
+        ("0001-01-01", "0001-01-01", "from"),
+        ("0001-01-05", "0001-01-08", "from"),
+    ],
+)
+def test_days_whose_window_or_previous_window_a_datetime_cannot_hold_are_refused(first, last, key):
+    form = PeriodForm(data={"range": "custom", "from": first, "to": last})
+    assert not form.is_valid()
+    [error] = form.errors.as_data()["period"]
+    assert error.params["key"] == key
+    assert "too far from today" in error.messages[0]
+
+
+def test_days_near_the_ends_that_fit_give_a_window_and_its_previous_one():
+    form = PeriodForm(data={"range": "custom", "from": "0001-01-10", "to": "0001-01-11"})
+    assert form.is_valid(), form.errors
+    window = form.cleaned_data["period"].window()
+    assert window.previous.start < window.start

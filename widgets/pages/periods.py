@@ -216,6 +216,7 @@ class PeriodField(forms.Field):
         "missing_day": "%(key)s: a custom range needs both from and to (YYYY-MM-DD).",
         "invalid_day": "%(key)s: “%(value)s” is not a date (use YYYY-MM-DD).",
         "reversed": "%(key)s: %(value)s is after to (%(last_day)s).",
+        "out_of_bounds": "%(key)s: %(value)s is too far from today for a period (and the one before it).",
         "too_long": (
             "The range %(first_day)s to %(last_day)s is %(days)s days long; "
             "the longest allowed is %(max_days)s days."
@@ -293,6 +294,12 @@ class PeriodField(forms.Field):
                 days=days,
                 max_days=self.max_days_allowed,
             )
+        # The window ends the day after last_day, and widgets compare with the window before it:
+        # both must stay within the days a datetime can hold (in any time zone).
+        if last_day > date.max - timedelta(days=2):
+            raise self._error("out_of_bounds", TO_KEY, last_text)
+        if first_day < date.min + timedelta(days=days + 2):
+            raise self._error("out_of_bounds", FROM_KEY, first_text)
         return Period.between(first_day, last_day)
 
     def _day(self, key: str, text: str) -> date:
