@@ -48,6 +48,8 @@ STATUS_WINDOW_SECONDS = 300
 OUTAGE_CHANCE = 0.25
 TIMEOUT_SECONDS = 30.0
 XSS_PAYLOAD = '<script>window.__xss = 1</script><img src=x onerror="window.__xss=2">'
+# The ``hostile`` mode puts it before every string of an answer; a page where it ran sets window.__pwned.
+HOSTILE_TEXT = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script>'
 
 # Statuspage derives the page indicator from the worst component status.
 INDICATORS = {
@@ -71,7 +73,10 @@ class FaultMode(StrEnum):
     ERROR = "error"
     MALFORMED = "malformed"
     WRONG_SHAPE = "wrong_shape"
+    # Markup in the human-readable strings; codes and statuses stay valid.
     HTML = "html"
+    # Markup in every string, codes and statuses too, and in a currency code of its own.
+    HOSTILE = "hostile"
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,10 @@ class Outage:
     component: str
     status: str
     incident_status: str
+
+
+# The outage of the status page's fault modes, which need an incident to put their strings in.
+DEMO_OUTAGE = Outage("Payments", "degraded_performance", "identified")
 
 
 def behaviour_from_env(
@@ -203,10 +212,9 @@ def incident(outage: Outage, impact: str, since: datetime, at: datetime) -> dict
     }
 
 
-def hostile_summary(at: datetime) -> dict[str, Any]:
+def summary_with_markup(at: datetime) -> dict[str, Any]:
     """Build a valid summary whose every human-readable string carries XSS."""
-    outage = Outage("Payments", "degraded_performance", "identified")
-    summary = status_summary(at, outage)
+    summary = status_summary(at, DEMO_OUTAGE)
     summary["page"]["name"] = XSS_PAYLOAD + summary["page"]["name"]
     summary["status"]["description"] = XSS_PAYLOAD + summary["status"]["description"]
     for component in summary["components"]:
@@ -217,6 +225,34 @@ def hostile_summary(at: datetime) -> dict[str, Any]:
         for update in reported["incident_updates"]:
             update["body"] = XSS_PAYLOAD + update["body"]
     return summary
+
+
+def hostile_answer(path: str, query: dict[str, list[str]]) -> tuple[int, object]:
+    """Give a healthy answer for ``path`` with ``HOSTILE_TEXT`` before every string in it.
+
+    The status page has an incident, so that its strings are there too, and
+    the rates name one more currency: ``HOSTILE_TEXT`` itself.
+    """
+    payload: object
+    if path == "/api/v2/summary.json":
+        status, payload = 200, status_summary(datetime.now(UTC), DEMO_OUTAGE)
+    else:
+        status, payload = healthy_answer(path, query, has_markup=False)
+    hostile = with_hostile_strings(payload)
+    if isinstance(hostile, dict) and isinstance(hostile.get("rates"), dict):
+        hostile["rates"][HOSTILE_TEXT] = 1.0
+    return status, hostile
+
+
+def with_hostile_strings(data: object) -> object:
+    """Copy JSON ``data`` with ``HOSTILE_TEXT`` before every string value (keys stay as they are)."""
+    if isinstance(data, str):
+        return HOSTILE_TEXT + data
+    if isinstance(data, dict):
+        return {key: with_hostile_strings(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [with_hostile_strings(item) for item in data]
+    return data
 
 
 def isoformat(moment: datetime) -> str:
@@ -237,18 +273,18 @@ def endpoint_group(path: str) -> str | None:
     return None
 
 
-def healthy_answer(path: str, query: dict[str, list[str]], *, is_hostile: bool) -> tuple[int, object]:
+def healthy_answer(path: str, query: dict[str, list[str]], *, has_markup: bool) -> tuple[int, object]:
     """Give the status code and payload a working upstream sends for ``path``."""
     now = datetime.now(UTC)
     if path == "/api/v2/summary.json":
-        if is_hostile:
-            return 200, hostile_summary(now)
+        if has_markup:
+            return 200, summary_with_markup(now)
         return 200, status_summary(now, outage_at(now))
     if path.startswith("/health/"):
         name = path.removeprefix("/health/")
         if name == "down":
             return 503, {"status": "down"}
-        return 200, {"status": "ok", "name": XSS_PAYLOAD + name if is_hostile else name}
+        return 200, {"status": "ok", "name": XSS_PAYLOAD + name if has_markup else name}
     base = (query.get("from") or query.get("base") or ["EUR"])[0].upper()
     if base not in EUR_MID_RATES:
         return 404, {"message": "not found"}
@@ -257,7 +293,7 @@ def healthy_answer(path: str, query: dict[str, list[str]], *, is_hostile: bool) 
         codes = {code.strip().upper() for code in wanted.split(",")}
         rates = {code: rate for code, rate in rates.items() if code in codes}
     date = now.date().isoformat()
-    if is_hostile:
+    if has_markup:
         rates["<b>XSS</b>"] = 1.0
         date = XSS_PAYLOAD + date
     return 200, {"amount": 1.0, "base": base, "date": date, "rates": rates}
@@ -330,8 +366,10 @@ class DemoUpstream:
             await send_json(send, 503, {"message": "service unavailable"})
         else:
             query = parse_qs(scope["query_string"].decode("latin-1"))
-            is_hostile = mode is FaultMode.HTML
-            status, payload = healthy_answer(scope["path"], query, is_hostile=is_hostile)
+            if mode is FaultMode.HOSTILE:
+                status, payload = hostile_answer(scope["path"], query)
+            else:
+                status, payload = healthy_answer(scope["path"], query, has_markup=mode is FaultMode.HTML)
             body = json.dumps(payload).encode()
             if mode is FaultMode.MALFORMED:
                 # No strict prefix of a JSON object is valid JSON.

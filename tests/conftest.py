@@ -7,6 +7,8 @@ from asgiref.sync import SyncToAsync, sync_to_async
 from django.conf import settings
 from django.db import connections
 from django.test import override_settings
+from hypothesis import Phase
+from hypothesis import settings as hypothesis_settings
 from redis.asyncio import Redis
 
 from widgets.cache import aclose_cache
@@ -97,3 +99,18 @@ async def redis_db(settings) -> AsyncIterator[Redis]:
     await client.flushdb()
     yield client
     await client.aclose()
+
+
+# Property-based tests: the same examples on every run (no .hypothesis/ database), no per-example deadline
+# (a loaded 2-core machine is slow now and then), a test whose examples cost more asks for fewer. A failing
+# test reports its first bug, shrunk, without the explain phase: rerunning under a tracer took a minute.
+hypothesis_settings.register_profile(
+    "suite",
+    derandomize=True,
+    database=None,
+    max_examples=100,
+    deadline=None,
+    report_multiple_bugs=False,
+    phases=[Phase.explicit, Phase.generate, Phase.shrink],
+)
+hypothesis_settings.load_profile("suite")

@@ -12,6 +12,7 @@ import pytest
 from dashboard.demo_upstream import (
     COMPONENT_NAMES,
     EUR_MID_RATES,
+    HOSTILE_TEXT,
     INDICATORS,
     STATUS_WINDOW_SECONDS,
     XSS_PAYLOAD,
@@ -23,7 +24,10 @@ from dashboard.demo_upstream import (
     outage_at,
     status_summary,
     wait_for_disconnect,
+    with_hostile_strings,
 )
+from widgets.builtin.rates import RATES_SHAPE
+from widgets.builtin.statuspage import SUMMARY_SHAPE
 
 COMPONENT_KEYS = {
     "id",
@@ -328,6 +332,65 @@ async def test_html_fault_puts_markup_in_rates(client: httpx.AsyncClient) -> Non
     assert body["base"] == "EUR"
     assert body["date"].startswith(XSS_PAYLOAD)
     assert body["rates"]["<b>XSS</b>"] == 1.0
+
+
+def strings_in(data: object) -> list[str]:
+    """Every string value in JSON ``data``, keys left out."""
+    if isinstance(data, str):
+        return [data]
+    values = data.values() if isinstance(data, dict) else data if isinstance(data, list) else []
+    return [string for value in values for string in strings_in(value)]
+
+
+def test_hostile_strings_go_before_every_string_value_and_leave_the_rest() -> None:
+    data = {"name": "API", "tags": ["a", 1, None], "ok": True, "rate": 1.5}
+
+    assert with_hostile_strings(data) == {
+        "name": HOSTILE_TEXT + "API",
+        "tags": [HOSTILE_TEXT + "a", 1, None],
+        "ok": True,
+        "rate": 1.5,
+    }
+
+
+async def test_hostile_fault_puts_markup_in_every_summary_string_and_keeps_its_shape(
+    client: httpx.AsyncClient,
+) -> None:
+    await set_faults(client, status="hostile")
+
+    body = (await client.get("/api/v2/summary.json")).json()
+
+    SUMMARY_SHAPE.check(body)
+    assert body["incidents"]
+    assert body["incidents"][0]["incident_updates"]
+    assert body["status"]["indicator"] == HOSTILE_TEXT + "minor"
+    assert body["components"][0]["status"] == HOSTILE_TEXT + "operational"
+    assert all(string.startswith(HOSTILE_TEXT) for string in strings_in(body))
+
+
+async def test_hostile_fault_puts_markup_in_rates_and_a_currency_code(client: httpx.AsyncClient) -> None:
+    await set_faults(client, rates="hostile")
+
+    body = (await client.get("/latest", params={"from": "USD"})).json()
+
+    RATES_SHAPE.check(body)
+    assert body["base"] == HOSTILE_TEXT + "USD"
+    assert body["date"] == HOSTILE_TEXT + datetime.now(UTC).date().isoformat()
+    assert body["rates"][HOSTILE_TEXT] == 1.0
+    assert body["rates"]["EUR"] == pytest.approx(1 / 1.08, rel=0.01)
+
+
+@pytest.mark.parametrize(("path", "status"), [("/health/api", 200), ("/health/down", 503)])
+async def test_hostile_fault_puts_markup_in_health_answers(
+    client: httpx.AsyncClient, path: str, status: int
+) -> None:
+    await set_faults(client, health="hostile")
+
+    response = await client.get(path)
+
+    assert response.status_code == status
+    assert strings_in(response.json())
+    assert all(string.startswith(HOSTILE_TEXT) for string in strings_in(response.json()))
 
 
 async def test_fault_touches_only_its_group(client: httpx.AsyncClient) -> None:
