@@ -22,6 +22,7 @@ from widgets.cache import (
     get_or_load,
     widget_cache,
 )
+from widgets.cache.store import OBJECT_BYTES, REFERENCE_BYTES, estimated_bytes
 from widgets.registry import registry
 from widgets.render.frames import WidgetFrame
 from widgets.sources import SourceError, SourcesFailed
@@ -418,6 +419,68 @@ async def test_in_process_store_keeps_the_most_recently_used_entries(in_process,
     await get_or_load(widget, {"range": "7d"})  # still there
     await get_or_load(widget, {"range": "30d"})  # pushed out by 90d
     assert [load["range"] for load in widget.loads] == ["7d", "30d", "90d", "30d"]
+
+
+def slot_bytes(widget, params, value) -> int:
+    """What the in-process store counts for a value: the slot, its key, and the value's estimate."""
+    return OBJECT_BYTES + len(cache_key(widget, params)) + estimated_bytes(value)
+
+
+async def test_in_process_store_keeps_at_most_its_bytes_forgetting_the_least_recently_used(
+    in_process, settings
+):
+    widget = CountingWidget()
+    one_value = slot_bytes(widget, {"range": "7d"}, {"kpis": [Kpi("Load", "#1")]})
+    settings.WIDGETS_CACHE_MAX_BYTES = 2 * one_value + one_value // 2  # room for two values
+    for params in ({"range": "7d"}, {"range": "30d"}, {"range": "7d"}, {"range": "90d"}):
+        await get_or_load(widget, params)
+    await get_or_load(widget, {"range": "7d"})  # still there
+    await get_or_load(widget, {"range": "30d"})  # pushed out by 90d
+    assert [load["range"] for load in widget.loads] == ["7d", "30d", "90d", "30d"]
+
+
+async def test_a_value_larger_than_the_stores_bytes_is_served_but_not_kept(in_process, settings):
+    class BigWidget(CountingWidget):
+        async def load(self, params):
+            await super().load(params)
+            return {"kpis": [Kpi("Big", "x" * 10_000)]}
+
+    widget = BigWidget()
+    settings.WIDGETS_CACHE_MAX_BYTES = 10_000
+    await get_or_load(widget, {"range": "7d"})
+    result = await get_or_load(widget, {"range": "7d"})
+    assert (len(widget.loads), result.state, len(result.value["kpis"][0].value)) == (2, "ready", 10_000)
+
+
+async def test_a_big_value_pushes_out_as_many_small_ones_as_it_needs(in_process, settings):
+    small = CountingWidget()
+    small_value = slot_bytes(small, {"range": "7d"}, {"kpis": [Kpi("Load", "#1")]})
+    big = type("Big", (CountingWidget,), {"name": "big"})()
+    big.load = lambda params: asyncio.sleep(0, {"kpis": [Kpi("Big", "x" * small_value)]})
+    settings.WIDGETS_CACHE_MAX_BYTES = 3 * small_value + small_value // 2
+    for params in ({"range": "24h"}, {"range": "7d"}, {"range": "30d"}):
+        await get_or_load(small, params)
+    assert (await get_or_load(big, {})).state == "ready"  # as big as two small values: the oldest two go
+    await get_or_load(small, {"range": "30d"})
+    await get_or_load(small, {"range": "7d"})
+    assert [load["range"] for load in small.loads] == ["24h", "7d", "30d", "7d"]
+
+
+def test_a_values_estimated_bytes_count_its_text_and_each_object():
+    assert estimated_bytes("abc") == OBJECT_BYTES + 3
+    assert estimated_bytes(["ab", 1]) == 3 * OBJECT_BYTES + 2 * REFERENCE_BYTES + 2
+    assert estimated_bytes({"a": None}) == 3 * OBJECT_BYTES + 3 * REFERENCE_BYTES + 1
+    kpi = Kpi("ab", "cd")  # four fields: label, value, change, detail
+    assert estimated_bytes(kpi) == 5 * OBJECT_BYTES + 4 * 3 * REFERENCE_BYTES + 4
+
+
+def test_a_container_met_again_is_walked_once_so_a_cycle_ends():
+    shared = ["x" * 1000]
+    twice = estimated_bytes([shared, shared])
+    assert twice < 2 * estimated_bytes(shared)
+    cycle: list[object] = []
+    cycle.append(cycle)
+    assert estimated_bytes(cycle) == 2 * OBJECT_BYTES + REFERENCE_BYTES
 
 
 async def test_aclose_cache_forgets_every_value(in_process):

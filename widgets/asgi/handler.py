@@ -74,7 +74,9 @@ def request_used_a_thread() -> bool:
 
 
 # Whether a signal may be skipped, per handler's safe receivers and set of connected receivers.
-_skippable_signals: LruMemo[Hashable, bool] = LruMemo(name="asgi.skippable_signals", max_entries=64)
+_skippable_signals: LruMemo[Hashable, bool] = LruMemo(
+    name="asgi.skippable_signals", max_entries=64, max_bytes=256 * 1024
+)
 
 
 class LeanASGIHandler(ASGIHandler):

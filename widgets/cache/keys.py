@@ -11,6 +11,9 @@ from widgets.memo import LruMemo
 
 # Part of every key: bump it when what is stored changes shape.
 KEY_FORMAT_VERSION = 2  # 2: JSON (widgets.cache.codec), no longer pickles
+# Parameters come from requests: longer ones (their text values, all together) are hashed every time,
+# never kept, as they would be part of the memo's key.
+MAX_MEMO_PARAMS_LENGTH = 2048
 
 
 def cache_key(widget: Widget, params: Mapping[str, Any]) -> str:
@@ -20,6 +23,8 @@ def cache_key(widget: Widget, params: Mapping[str, Any]) -> str:
     parameters sorted by name, so their order never matters.
     """
     prefix = widget_settings.CACHE_KEY_PREFIX
+    if sum(len(value) for value in params.values() if isinstance(value, str)) > MAX_MEMO_PARAMS_LENGTH:
+        return _build_cache_key(prefix, widget.name, params)
     try:
         # Types too: 1, 1.0 and True are equal and hash alike, but are three keys.
         memo_key = (
@@ -34,7 +39,7 @@ def cache_key(widget: Widget, params: Mapping[str, Any]) -> str:
 
 
 # Every request for a widget builds its key; most ask for a few parameter combinations.
-_cache_keys: LruMemo[Hashable, str] = LruMemo(name="cache.keys", max_entries=1000)
+_cache_keys: LruMemo[Hashable, str] = LruMemo(name="cache.keys", max_entries=1000, max_bytes=1024 * 1024)
 
 
 def _build_cache_key(prefix: str, widget_name: str, params: Mapping[str, Any]) -> str:

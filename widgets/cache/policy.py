@@ -27,7 +27,7 @@ def cache_policy(widget: Widget) -> CachePolicy:
 
 # Made once per combination: a page asks for each of its widgets' policies on every view.
 _policies: LruMemo[tuple[float, float | None, float | None], CachePolicy] = LruMemo(
-    name="cache.policies", max_entries=256
+    name="cache.policies", max_entries=256, max_bytes=256 * 1024
 )
 
 

@@ -23,6 +23,7 @@ tries Redis again after a short cool-down.
 
 import asyncio
 import contextvars
+import dataclasses
 import logging
 import secrets
 import time
@@ -51,12 +52,26 @@ logger = logging.getLogger("widgets.cache")
 LOCK_POLL_SECONDS = 0.025
 # A waiter whose loader vanished without a value tries to take the lock this often before loading anyway.
 LOCK_ATTEMPTS = 3
+# What ``estimated_bytes`` counts: each object (CPython's small ones take 24 to 64 bytes), and each
+# reference a container holds (dicts and instances hold about three words per item).
+OBJECT_BYTES = 48
+REFERENCE_BYTES = 8
 
 
 @dataclass
 class _Slot:
+    """What the process holds for one key, and its estimated bytes (``estimated_bytes``)."""
+
+    key: str
     entry: CacheEntry | None = None
     failure: LoadFailure | None = None
+    # Counted when each changes, so the store's total is kept without walking values again.
+    entry_bytes: int = 0
+    failure_bytes: int = 0
+
+    @property
+    def size(self) -> int:
+        return OBJECT_BYTES + len(self.key) + self.entry_bytes + self.failure_bytes
 
 
 @dataclass
@@ -78,6 +93,7 @@ class WidgetCache:
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
         self._slots: OrderedDict[str, _Slot] = OrderedDict()
+        self._slots_bytes = 0  # the sum of the slots' sizes
         self._in_flight: dict[str, _Flight] = {}
         self._reads: dict[str, asyncio.Future[None]] = {}
         self._redis_writes: set[asyncio.Task[None]] = set()
@@ -162,6 +178,7 @@ class WidgetCache:
             await asyncio.gather(*self._redis_writes, return_exceptions=True)
         self._redis_writes.clear()
         self._slots.clear()
+        self._slots_bytes = 0
         await self.redis.aclose()
         self.redis.reset()
 
@@ -218,7 +235,8 @@ class WidgetCache:
         now = self.clock()
         entry = slot.entry
         if entry is not None and now - entry.stored_at >= policy.expiry_seconds:
-            entry = slot.entry = None
+            entry = None
+            self._hold_entry(slot, None)
         failure = slot.failure
         if failure is not None and entry is not None and failure.failed_at < entry.stored_at:
             failure = None
@@ -227,20 +245,45 @@ class WidgetCache:
     def _slot(self, key: str) -> _Slot:
         slot = self._slots.get(key)
         if slot is None:
-            slot = self._slots[key] = _Slot()
-            while len(self._slots) > widget_settings.CACHE_MAX_ENTRIES:
-                self._slots.popitem(last=False)
+            slot = self._slots[key] = _Slot(key)
+            self._resized(slot, slot.size)
         else:
             self._slots.move_to_end(key)
         return slot
 
-    @staticmethod
-    def _adopt(slot: _Slot, entry: CacheEntry | None, failure: LoadFailure | None) -> None:
+    def _hold_entry(self, slot: _Slot, entry: CacheEntry | None) -> None:
+        size = 0 if entry is None else estimated_bytes(entry.value)
+        change = size - slot.entry_bytes
+        slot.entry, slot.entry_bytes = entry, size
+        self._resized(slot, change)
+
+    def _hold_failure(self, slot: _Slot, failure: LoadFailure | None) -> None:
+        size = 0 if failure is None else estimated_bytes(failure.errors)
+        change = size - slot.failure_bytes
+        slot.failure, slot.failure_bytes = failure, size
+        self._resized(slot, change)
+
+    def _resized(self, slot: _Slot, change: int) -> None:
+        """Count ``slot``'s change in size, then forget the least recently used slots while over a bound.
+
+        ``WIDGETS_CACHE_MAX_ENTRIES`` and ``WIDGETS_CACHE_MAX_BYTES``: the slot just used goes last,
+        so it is forgotten only when it alone is over the bytes bound (a caller still holding it
+        uses its value once; the process keeps none).
+        """
+        if self._slots.get(slot.key) is not slot:
+            return  # forgotten already: it counts no more
+        self._slots_bytes += change
+        max_entries, max_bytes = widget_settings.CACHE_MAX_ENTRIES, widget_settings.CACHE_MAX_BYTES
+        while self._slots and (len(self._slots) > max_entries or self._slots_bytes > max_bytes):
+            _, forgotten = self._slots.popitem(last=False)
+            self._slots_bytes -= forgotten.size
+
+    def _adopt(self, slot: _Slot, entry: CacheEntry | None, failure: LoadFailure | None) -> None:
         """Keep the newer of what this process has and what Redis has."""
         if entry is not None and (slot.entry is None or entry.stored_at > slot.entry.stored_at):
-            slot.entry = entry
+            self._hold_entry(slot, entry)
         if failure is not None and (slot.failure is None or failure.failed_at > slot.failure.failed_at):
-            slot.failure = failure
+            self._hold_failure(slot, failure)
 
     def _fresh(self, entry: CacheEntry | None, policy: CachePolicy) -> CacheEntry | None:
         return entry if entry is not None and self.clock() - entry.stored_at < policy.fresh_seconds else None
@@ -255,9 +298,10 @@ class WidgetCache:
     def _store_local(self, key: str, outcome: Outcome) -> None:
         slot = self._slot(key)
         if isinstance(outcome, CacheEntry):
-            slot.entry, slot.failure = outcome, None
+            self._hold_failure(slot, None)
+            self._hold_entry(slot, outcome)
         else:
-            slot.failure = outcome
+            self._hold_failure(slot, outcome)
 
     async def _publish(
         self,
@@ -524,8 +568,46 @@ def _is_error_pairs(errors: object) -> bool:
     )
 
 
+def estimated_bytes(value: object) -> int:
+    """About the memory ``value`` takes, for the store's bytes bound (``WIDGETS_CACHE_MAX_BYTES``).
+
+    ``OBJECT_BYTES`` per object, text its length more, and ``REFERENCE_BYTES`` per
+    item of a list, tuple or set (three per item of a dict or field of a dataclass).
+    It walks the containers and dataclasses of a value once, when the value is
+    stored (never on a read); other objects count as small ones, and a container
+    met again counts once.
+    """
+    total = 0
+    walked: set[int] = set()
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        total += OBJECT_BYTES
+        if isinstance(item, str | bytes):
+            total += len(item)
+        elif isinstance(item, int | float) or item is None or id(item) in walked:
+            continue
+        elif isinstance(item, Mapping):
+            walked.add(id(item))
+            total += 3 * REFERENCE_BYTES * len(item)
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple | set | frozenset):
+            walked.add(id(item))
+            total += REFERENCE_BYTES * len(item)
+            pending.extend(item)
+        elif dataclasses.is_dataclass(item) and not isinstance(item, type):
+            walked.add(id(item))
+            fields = dataclasses.fields(item)
+            total += 3 * REFERENCE_BYTES * len(fields)
+            pending.extend(getattr(item, field.name) for field in fields)
+    return total
+
+
 # The causes already logged: a bad value read on every request warns once.
-_warned: LruMemo[tuple[str, ...], bool] = LruMemo(name="cache.warnings", max_entries=256)
+_warned: LruMemo[tuple[str, ...], bool] = LruMemo(
+    name="cache.warnings", max_entries=256, max_bytes=256 * 1024
+)
 
 
 def _warn_once(cause: tuple[str, ...], message: str, *args: object) -> None:

@@ -40,7 +40,12 @@ DEFAULT_HEIGHT = 320
 
 type EmbedView = Callable[..., Coroutine[Any, Any, HttpResponse]]
 
-_policies: LruMemo[tuple[str, ...], dict[str, list[str]]] = LruMemo(name="embed.policies", max_entries=16)
+_policies: LruMemo[tuple[str, ...], dict[str, list[str]]] = LruMemo(
+    name="embed.policies",
+    max_entries=16,
+    max_bytes=64 * 1024,
+    value_size=lambda policy: sum(len(name) + sum(map(len, sources)) for name, sources in policy.items()),
+)
 
 
 def embed_policy() -> dict[str, list[str]]:

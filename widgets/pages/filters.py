@@ -12,11 +12,20 @@ from typing import Any
 from django import forms
 
 from widgets.base import field_query_keys, query_keys, query_values
-from widgets.memo import LruMemo
+from widgets.memo import OBJECT_BYTES, LruMemo
 from widgets.pages.declarations import Dashboard
 from widgets.render import ParamError, param_errors
 
 type Query = tuple[tuple[str, str], ...]
+
+# A page query longer than this (its keys' and values' text) is read every time, never kept: the
+# memos of filters, placements and shells would keep it as part of their keys.
+MAX_MEMO_QUERY_LENGTH = 2048
+
+
+def query_length(query: Query) -> int:
+    """The length of a query's keys and values."""
+    return sum(len(key) + len(value) for key, value in query)
 
 
 @dataclass(frozen=True)
@@ -31,19 +40,25 @@ class PageFilters:
     def is_valid(self) -> bool:
         return not self.errors
 
+    @property
+    def is_memoisable(self) -> bool:
+        """Whether the page's memos (placements, shells) may keep what these filters give."""
+        return query_length(self.query) <= MAX_MEMO_QUERY_LENGTH
+
 
 def read_filters(dashboard: Dashboard, query: Mapping[str, str]) -> PageFilters:
     """The dashboard's filters from ``query``: valid ones kept, defaults for the others, errors named."""
     form_class = dashboard.filters_form
     raw = tuple((key, query[key]) for key in query_keys(form_class) if query.get(key))
     memo_key = (dashboard.slug, form_class, raw)
-    valid = _valid_filters.get(memo_key)
+    is_memoisable = query_length(raw) <= MAX_MEMO_QUERY_LENGTH
+    valid = _valid_filters.get(memo_key) if is_memoisable else None
     if valid is not None:
         return valid
     form = form_class(data=dict(raw))
     if form.is_valid():
         filters = PageFilters(form.cleaned_data, as_query(form.cleaned_data))
-        return _valid_filters.put(memo_key, filters)
+        return _valid_filters.put(memo_key, filters) if is_memoisable else filters
     errors = param_errors(form, dict(raw))
     values = defaults_for_invalid(form_class, dict(raw), set(form.errors))
     return PageFilters(values, as_query(values), errors)
@@ -67,5 +82,8 @@ def as_query(values: Mapping[str, Any]) -> Query:
 
 # Valid filters per dashboard and raw query: validating the form would be much of a warm page view (S2).
 _valid_filters: LruMemo[tuple[str, type[forms.Form], Query], PageFilters] = LruMemo(
-    name="pages.valid_filters", max_entries=256
+    name="pages.valid_filters",
+    max_entries=256,
+    max_bytes=512 * 1024,
+    value_size=lambda filters: query_length(filters.query) + OBJECT_BYTES * (1 + len(filters.values)),
 )

@@ -72,6 +72,8 @@ class Placement:
 
 def place(dashboard: Dashboard, filters: PageFilters) -> list[Placement]:
     """The dashboard's tiles whose widget is registered, in layout order, with their parameters."""
+    if not filters.is_memoisable:
+        return list(_place(dashboard, filters.query))
     key = (dashboard.slug, tuple(dashboard.layout), filters.query)
     return _placements.get_or_make(key, lambda: list(_place(dashboard, filters.query)))
 
@@ -94,6 +96,11 @@ def widget_placement(slot: int, tile: Tile, widget: Widget, page_query: Query) -
     return Placement(slot, tile, widget, form.cleaned_data)
 
 
+# What a placement holds once used, estimated: its URL, cache key, tile markup and the objects around them.
+PLACEMENT_BYTES = 1024
 _placements: LruMemo[tuple[str, tuple[Tile, ...], Query], list[Placement]] = LruMemo(
-    name="pages.placements", max_entries=256
+    name="pages.placements",
+    max_entries=256,
+    max_bytes=2 * 1024 * 1024,
+    value_size=lambda placed: PLACEMENT_BYTES * len(placed),
 )

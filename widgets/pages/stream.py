@@ -122,4 +122,6 @@ async def stream_page(head: str, loads: set[asyncio.Task[Loaded]], tail: str) ->
             task.cancel()
 
 
-_shells: LruMemo[Hashable, tuple[str, str]] = LruMemo(name="pages.shells", max_entries=256)
+_shells: LruMemo[Hashable, tuple[str, str]] = LruMemo(
+    name="pages.shells", max_entries=256, max_bytes=2 * 1024 * 1024
+)

@@ -52,7 +52,7 @@ async def dashboard_view(request: HtmxHttpRequest, slug: str) -> HttpResponse | 
         request,
         dashboard.template_name,
         lambda: context(loading_slots=loading),
-        key=shell_key if filters.is_valid else None,
+        key=shell_key if filters.is_valid and filters.is_memoisable else None,
     )
     response: HttpResponse | StreamingHttpResponse
     if not waiting:

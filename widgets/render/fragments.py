@@ -16,6 +16,8 @@ from widgets.memo import LruMemo
 from widgets.render.frames import WidgetFrame
 
 FRAGMENT_TEMPLATE = "widgets/frame.html#widget"
+# A frame whose URL is longer is rendered every time, never kept: the URL is part of the memo's key.
+MAX_MEMO_URL_LENGTH = 2048
 
 
 def render_fragment(frame: WidgetFrame, *, not_found: bool = False) -> SafeString:
@@ -31,6 +33,8 @@ class FragmentMemo(LruMemo[Hashable, SafeString]):
     def key(frame: WidgetFrame) -> Hashable | None:
         if frame.loaded_at is None or frame.param_errors:
             return None  # placeholders and invalid requests are cheap and rare
+        if len(frame.url) > MAX_MEMO_URL_LENGTH:
+            return None
         # One load (name, URL, load time) in one state at one age renders one way.
         return (frame.name, frame.url, frame.loaded_at, frame.state, frame.age_seconds, frame.refresh_seconds)
 
@@ -41,4 +45,4 @@ class FragmentMemo(LruMemo[Hashable, SafeString]):
         return self.get_or_make(key, lambda: render_fragment(frame))
 
 
-fragment_memo = FragmentMemo(name="render.fragments", max_entries=1000)
+fragment_memo = FragmentMemo(name="render.fragments", max_entries=1000, max_bytes=8 * 1024 * 1024)

@@ -98,7 +98,9 @@ class WidgetFrame:
 
 
 # reverse() is a noticeable part of rendering a page of cached widgets.
-_widget_paths: LruMemo[tuple[str, str, str], str] = LruMemo(name="render.widget_paths", max_entries=1024)
+_widget_paths: LruMemo[tuple[str, str, str], str] = LruMemo(
+    name="render.widget_paths", max_entries=1024, max_bytes=256 * 1024
+)
 
 
 def widget_path(widget_name: str, urlconf: str, script_prefix: str) -> str:

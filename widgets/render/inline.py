@@ -116,7 +116,9 @@ async def render_with_widgets(
 
 
 # The templates already warned about: a page rendered on every request warns once.
-_warned_templates: LruMemo[str, bool] = LruMemo(name="render.warned_templates", max_entries=256)
+_warned_templates: LruMemo[str, bool] = LruMemo(
+    name="render.warned_templates", max_entries=256, max_bytes=64 * 1024
+)
 
 
 def warn_inline_without_collector(template_name: str) -> None:

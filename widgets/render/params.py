@@ -9,8 +9,17 @@ from widgets.request_types import HtmxHttpRequest
 
 # Longer HX-Current-URL headers are not read: the memo below keeps what they say.
 MAX_PAGE_URL_LENGTH = 2048
+
+
+def query_size(query: QueryDict) -> int:
+    """The length of a query's keys and values: what a ``QueryDict`` keeps of its query string."""
+    return sum(len(key) + sum(map(len, values)) for key, values in query.lists())
+
+
 # Every widget on a page, and every poll of it, sends the same page URL.
-_page_queries: LruMemo[str, QueryDict] = LruMemo(name="render.page_queries", max_entries=1000)
+_page_queries: LruMemo[str, QueryDict] = LruMemo(
+    name="render.page_queries", max_entries=1000, max_bytes=1024 * 1024, value_size=query_size
+)
 
 
 def page_query(request: HtmxHttpRequest) -> QueryDict:
