@@ -16,10 +16,12 @@ import os
 import secrets
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import pytest
@@ -138,15 +140,21 @@ def lone_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     server.stop()
 
 
+def run_in_own_loop[T](work: Coroutine[Any, Any, T]) -> T:
+    """Run ``work`` in an event loop of its own thread: sync Playwright keeps this thread's loop running."""
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, work).result()
+
+
 def test_unique_requests_leave_the_workers_memory_bounded(lone_server: Server) -> None:
     started = time.monotonic()
     deadline = started + TIME_LIMIT_SECONDS
     pid, port = lone_server.process.pid, urlsplit(lone_server.url).port
     assert port is not None
 
-    warm_up = asyncio.run(send_all(port, visits(lone_server.url, 0, WARM_UP_REQUESTS), deadline))
+    warm_up = run_in_own_loop(send_all(port, visits(lone_server.url, 0, WARM_UP_REQUESTS), deadline))
     before = resident_bytes(pid)
-    unexpected = asyncio.run(
+    unexpected = run_in_own_loop(
         send_all(port, visits(lone_server.url, WARM_UP_REQUESTS, FLOOD_REQUESTS), deadline)
     )
     after = resident_bytes(pid)
