@@ -94,33 +94,29 @@ def test_the_deploy_checks_still_see_the_inline_security_middleware():
     assert "security.W001" not in result.stderr
 
 
-def test_without_a_secret_key_and_debug_off_the_server_refuses_to_start_and_says_how():
+def start_server_without_a_secret_key(debug: str) -> subprocess.CompletedProcess[str]:
+    """Import the project's ASGI application, as uvicorn does, with no SECRET_KEY set."""
     clean = {key: value for key, value in os.environ.items() if key not in {"SECRET_KEY", "DEBUG"}}
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-c", "import dashboard.asgi"],
         cwd=ROOT,
-        env={**clean, "DEBUG": "false"},
+        env={**clean, "DEBUG": debug},
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
+
+
+def test_without_a_secret_key_and_debug_off_the_server_refuses_to_start_and_says_how():
+    result = start_server_without_a_secret_key(debug="false")
     assert result.returncode != 0
     assert "ImproperlyConfigured: SECRET_KEY is not set, so the server will not start" in result.stderr
     assert "secrets.token_urlsafe(50)" in result.stderr
 
 
 def test_with_debug_on_the_server_starts_without_a_secret_key():
-    clean = {key: value for key, value in os.environ.items() if key not in {"SECRET_KEY", "DEBUG"}}
-    result = subprocess.run(
-        [sys.executable, "-c", "import dashboard.asgi"],
-        cwd=ROOT,
-        env={**clean, "DEBUG": "true"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = start_server_without_a_secret_key(debug="true")
     assert result.returncode == 0, result.stderr
 
 
