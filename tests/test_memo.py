@@ -14,11 +14,10 @@ from django.utils.safestring import SafeString
 from widgets import Dashboard, PeriodField, Tile, dashboards, register
 from widgets.builtin.kpi import Kpi, KpiWidget
 from widgets.cache import cache_key
-from widgets.cache.keys import MAX_MEMO_PARAMS_LENGTH
-from widgets.memo import OBJECT_BYTES, LruMemo, MemoNameTaken, clear_memos, estimate_size, memos
-from widgets.pages.filters import MAX_MEMO_QUERY_LENGTH, read_filters
+from widgets.memo import MAX_KEY_TEXT, OBJECT_BYTES, LruMemo, MemoNameTaken, clear_memos, estimate_size, memos
+from widgets.pages.filters import read_filters
 from widgets.registry import registry
-from widgets.render.fragments import MAX_MEMO_URL_LENGTH, fragment_memo
+from widgets.render.fragments import fragment_memo
 from widgets.render.frames import WidgetFrame
 from widgets.render.params import query_size
 
@@ -326,7 +325,7 @@ async def test_a_page_whose_filters_are_short_is_kept_in_the_page_memos(search_d
 
 
 async def test_a_page_whose_filters_are_long_is_served_but_kept_in_no_page_memo(search_dashboard, in_process):
-    long_search = "x" * (MAX_MEMO_QUERY_LENGTH + 1)
+    long_search = "x" * (MAX_KEY_TEXT + 1)
     response = await AsyncClient().get(f"/dashboards/test_memo_search/?search={long_search}&range=30d")
     html = "".join([chunk.decode() async for chunk in response.streaming_content])
     assert (response.status_code, f'value="{long_search}"' in html) == (200, True)
@@ -335,7 +334,7 @@ async def test_a_page_whose_filters_are_long_is_served_but_kept_in_no_page_memo(
 
 def test_filters_padded_past_the_cap_are_valid_but_not_kept():
     padded = QueryDict(mutable=True)
-    padded["range"] = "30d" + " " * MAX_MEMO_QUERY_LENGTH  # a PeriodField strips its values
+    padded["range"] = "30d" + " " * MAX_KEY_TEXT  # a PeriodField strips its values
     page_filters = read_filters(SearchDashboard(), padded)
     assert (page_filters.is_valid, page_filters.query) == (True, (("range", "30d"), ("search", "")))
     assert len(memo_named("pages.valid_filters")) == 0
@@ -343,7 +342,7 @@ def test_filters_padded_past_the_cap_are_valid_but_not_kept():
 
 def test_a_cache_key_of_long_parameters_is_built_every_time_and_not_kept():
     widget = MemoProbeWidget()
-    long_params = {"search": "x" * (MAX_MEMO_PARAMS_LENGTH + 1)}
+    long_params = {"search": "x" * (MAX_KEY_TEXT + 1)}
     assert cache_key(widget, long_params) == cache_key(widget, dict(long_params))
     assert len(memo_named("cache.keys")) == 0
     cache_key(widget, {"search": "x"})
@@ -352,7 +351,7 @@ def test_a_cache_key_of_long_parameters_is_built_every_time_and_not_kept():
 
 def test_the_fragment_of_a_frame_with_a_long_url_is_rendered_but_not_kept():
     loaded_at = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-    long_url = "/widgets/test_memo_probe/?search=" + "x" * MAX_MEMO_URL_LENGTH
+    long_url = "/widgets/test_memo_probe/?search=" + "x" * MAX_KEY_TEXT
     frame = WidgetFrame(
         "test_memo_probe",
         "Memo probe",

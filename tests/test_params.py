@@ -63,11 +63,10 @@ def test_merging_the_widget_url_leaves_the_page_query_as_it_was(widget_request):
 
 
 def test_a_page_url_longer_than_the_cap_is_ignored_and_not_kept(widget_request):
-    from widgets.memo import memos
-    from widgets.render.params import MAX_PAGE_URL_LENGTH
+    from widgets.memo import MAX_KEY_TEXT, memos
 
     [kept] = [memo for memo in memos() if memo.name == "render.page_queries"]
-    long_url = "http://testserver/?range=30d&junk=" + "x" * MAX_PAGE_URL_LENGTH
+    long_url = "http://testserver/?range=30d&junk=" + "x" * MAX_KEY_TEXT
     assert page_query(widget_request("/widgets/probe/", page_url=long_url)) == {}
     assert widget_query(widget_request("/widgets/probe/?range=24h", page_url=long_url)).dict() == {
         "range": "24h"

@@ -18,6 +18,9 @@ from typing import Any
 # What an object that is not text (or a tuple of texts) counts for: a small Python object, roughly.
 OBJECT_BYTES = 64
 DEFAULT_MAX_BYTES = 1024 * 1024
+# Request text (a page URL, a query, parameters) longer than this is used but never made part of a
+# memo's key: one caller could otherwise fill a memo's bytes with a few huge keys of its own choosing.
+MAX_KEY_TEXT = 2048
 
 
 class MemoNameTaken(ValueError):

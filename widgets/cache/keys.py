@@ -7,13 +7,10 @@ from typing import Any
 
 from widgets.base import Widget
 from widgets.conf import widget_settings
-from widgets.memo import LruMemo
+from widgets.memo import MAX_KEY_TEXT, LruMemo
 
 # Part of every key: bump it when what is stored changes shape.
 KEY_FORMAT_VERSION = 2  # 2: JSON (widgets.cache.codec), no longer pickles
-# Parameters come from requests: longer ones (their text values, all together) are hashed every time,
-# never kept, as they would be part of the memo's key.
-MAX_MEMO_PARAMS_LENGTH = 2048
 
 
 def cache_key(widget: Widget, params: Mapping[str, Any]) -> str:
@@ -23,7 +20,8 @@ def cache_key(widget: Widget, params: Mapping[str, Any]) -> str:
     parameters sorted by name, so their order never matters.
     """
     prefix = widget_settings.CACHE_KEY_PREFIX
-    if sum(len(value) for value in params.values() if isinstance(value, str)) > MAX_MEMO_PARAMS_LENGTH:
+    # Parameters come from requests: longer ones (their text values together) are hashed every time.
+    if sum(len(value) for value in params.values() if isinstance(value, str)) > MAX_KEY_TEXT:
         return _build_cache_key(prefix, widget.name, params)
     try:
         # Types too: 1, 1.0 and True are equal and hash alike, but are three keys.

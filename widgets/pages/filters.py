@@ -12,15 +12,11 @@ from typing import Any
 from django import forms
 
 from widgets.base import field_query_keys, query_keys, query_values
-from widgets.memo import OBJECT_BYTES, LruMemo
+from widgets.memo import MAX_KEY_TEXT, OBJECT_BYTES, LruMemo
 from widgets.pages.declarations import Dashboard
 from widgets.render import ParamError, param_errors
 
 type Query = tuple[tuple[str, str], ...]
-
-# A page query longer than this (its keys' and values' text) is read every time, never kept: the
-# memos of filters, placements and shells would keep it as part of their keys.
-MAX_MEMO_QUERY_LENGTH = 2048
 
 
 def query_length(query: Query) -> int:
@@ -43,7 +39,7 @@ class PageFilters:
     @property
     def is_memoisable(self) -> bool:
         """Whether the page's memos (placements, shells) may keep what these filters give."""
-        return query_length(self.query) <= MAX_MEMO_QUERY_LENGTH
+        return query_length(self.query) <= MAX_KEY_TEXT
 
 
 def read_filters(dashboard: Dashboard, query: Mapping[str, str]) -> PageFilters:
@@ -51,7 +47,7 @@ def read_filters(dashboard: Dashboard, query: Mapping[str, str]) -> PageFilters:
     form_class = dashboard.filters_form
     raw = tuple((key, query[key]) for key in query_keys(form_class) if query.get(key))
     memo_key = (dashboard.slug, form_class, raw)
-    is_memoisable = query_length(raw) <= MAX_MEMO_QUERY_LENGTH
+    is_memoisable = query_length(raw) <= MAX_KEY_TEXT
     valid = _valid_filters.get(memo_key) if is_memoisable else None
     if valid is not None:
         return valid

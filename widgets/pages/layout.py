@@ -82,7 +82,7 @@ def _place(dashboard: Dashboard, page_query: Query) -> Iterator[Placement]:
     for slot, tile in enumerate(dashboard.layout, start=1):
         widget = registry.get(tile.widget)
         if widget is None:
-            continue  # the system check names it (widgets.E006)
+            continue  # the system check names it (widgets.E007)
         yield widget_placement(slot, tile, widget, page_query)
 
 

@@ -12,12 +12,10 @@ from collections.abc import Hashable
 from django.template.loader import get_template
 from django.utils.safestring import SafeString
 
-from widgets.memo import LruMemo
+from widgets.memo import MAX_KEY_TEXT, LruMemo
 from widgets.render.frames import WidgetFrame
 
 FRAGMENT_TEMPLATE = "widgets/frame.html#widget"
-# A frame whose URL is longer is rendered every time, never kept: the URL is part of the memo's key.
-MAX_MEMO_URL_LENGTH = 2048
 
 
 def render_fragment(frame: WidgetFrame, *, not_found: bool = False) -> SafeString:
@@ -33,8 +31,8 @@ class FragmentMemo(LruMemo[Hashable, SafeString]):
     def key(frame: WidgetFrame) -> Hashable | None:
         if frame.loaded_at is None or frame.param_errors:
             return None  # placeholders and invalid requests are cheap and rare
-        if len(frame.url) > MAX_MEMO_URL_LENGTH:
-            return None
+        if len(frame.url) > MAX_KEY_TEXT:
+            return None  # rendered every time: the URL is part of the key
         # One load (name, URL, load time) in one state at one age renders one way.
         return (frame.name, frame.url, frame.loaded_at, frame.state, frame.age_seconds, frame.refresh_seconds)
 

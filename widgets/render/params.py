@@ -4,11 +4,8 @@ from urllib.parse import urlsplit
 
 from django.http import QueryDict
 
-from widgets.memo import LruMemo
+from widgets.memo import MAX_KEY_TEXT, LruMemo
 from widgets.request_types import HtmxHttpRequest
-
-# Longer HX-Current-URL headers are not read: the memo below keeps what they say.
-MAX_PAGE_URL_LENGTH = 2048
 
 
 def query_size(query: QueryDict) -> int:
@@ -25,10 +22,10 @@ _page_queries: LruMemo[str, QueryDict] = LruMemo(
 def page_query(request: HtmxHttpRequest) -> QueryDict:
     """The query string of the page an HTMX request came from (empty otherwise); read-only.
 
-    A page URL longer than ``MAX_PAGE_URL_LENGTH`` is ignored, as if there were none.
+    A page URL longer than ``MAX_KEY_TEXT`` is ignored, as if there were none.
     """
     current_url = request.htmx.current_url if request.htmx else None
-    if not current_url or len(current_url) > MAX_PAGE_URL_LENGTH:
+    if not current_url or len(current_url) > MAX_KEY_TEXT:
         return QueryDict("")
     return _page_queries.get_or_make(current_url, lambda: QueryDict(urlsplit(current_url).query))
 
