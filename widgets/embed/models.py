@@ -1,8 +1,9 @@
-"""Embed links staff create in the admin: a record of who shared which widget, and its signed URL.
+"""Embed links staff create in the admin: who shared which widget, its signed URL, and whether it still works.
 
-The URL carries everything (``widgets.embed.signing``): the embed page never reads
-this table, so serving an embed stays free of database work, and deleting a
-link does not revoke its URL. Give links an expiry.
+The URL carries the widget, its parameters and its expiry (``widgets.embed.signing``),
+and the link's id: untick *active* (``is_active``) or delete the link and its URL
+answers 403 within ``WIDGETS_EMBED_REVOCATION_SECONDS``, on every process
+(``widgets.embed.revocation``, which reads this table once per link and window).
 """
 
 from datetime import UTC, datetime
@@ -36,7 +37,15 @@ class EmbedLink(models.Model):
         help_text="Empty: the default, WIDGETS_EMBED_DEFAULT_EXPIRY_DAYS after it is saved.",
     )
     never_expires = models.BooleanField(
-        "never expires", default=False, help_text="The link works until it is deleted or SECRET_KEY changes."
+        "never expires",
+        default=False,
+        help_text="The link works until it is disabled or deleted, or SECRET_KEY changes.",
+    )
+    is_active = models.BooleanField(
+        "active",
+        default=True,
+        help_text="Untick to revoke the link: its URL stops working within a minute, on every server. "
+        "Tick again to bring it back.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
@@ -78,10 +87,16 @@ class EmbedLink(models.Model):
 
     @property
     def token(self) -> str:
-        """The signed token; ``ValueError`` if the widget or its parameters are no longer valid."""
+        """The signed token, which carries the link's id.
+
+        ``ValueError`` if the widget or its parameters are no longer valid, or if the
+        link is not saved yet (a token without its id could not be revoked).
+        """
+        if self.pk is None:
+            raise ValueError("Save the embed link first: its token carries its id.")
         if self.never_expires:
-            return sign_embed(self.widget_name, self.params, never_expires=True)
-        return sign_embed(self.widget_name, self.params, expires_at=self.expires_at)
+            return sign_embed(self.widget_name, self.params, never_expires=True, link_id=self.pk)
+        return sign_embed(self.widget_name, self.params, expires_at=self.expires_at, link_id=self.pk)
 
     @property
     def url(self) -> str:

@@ -4,9 +4,13 @@
 ``/embed/<token>/`` (``embed_path``) shows that widget with exactly those
 parameters. The token is signed with ``SECRET_KEY`` (``django.core.signing``,
 salt ``widgets.embed``), so changing anything in it breaks the signature.
-Nothing is stored: a link stays valid until it expires or ``SECRET_KEY``
-changes, and deleting the admin's ``EmbedLink`` does not revoke a URL already
-handed out. Give links an expiry.
+
+A token made for the admin's ``EmbedLink`` also carries the link's id
+(``link_id``): disabling or deleting the link revokes its URL
+(``widgets.embed.revocation``). A token signed without one (``sign_embed``
+called in code, the ``embed_url`` command) is stored nowhere, so nothing can
+revoke it: it stays valid until it expires or ``SECRET_KEY`` changes. Give
+such links an expiry.
 """
 
 from collections.abc import Collection, Mapping
@@ -34,9 +38,13 @@ type JSONValue = str | int | float | bool | list[JSONValue] | None
 
 
 class EmbedError(Exception):
-    """An embed link that cannot be shown; the message says why, in words for the viewer."""
+    """An embed link that cannot be shown; the message says why, in words for the viewer.
+
+    ``reason`` names the case (``data-embed-error`` on the message); ``status`` is the embed page's answer.
+    """
 
     reason: ClassVar[str]
+    status: ClassVar[int] = 403
 
 
 class EmbedExpired(EmbedError):
@@ -61,11 +69,16 @@ class EmbedInvalid(EmbedError):
 
 @dataclass(frozen=True)
 class Embed:
-    """What a valid token fixes: the widget, its normalised parameters, and when the link expires."""
+    """What a valid token fixes: the widget, its normalised parameters, when the link expires.
+
+    ``link_id`` is the ``EmbedLink`` the token was made for, whose state can revoke it; None for a
+    token signed without one.
+    """
 
     widget_name: str
     params: dict[str, JSONValue]
     expires_at: datetime | None = None
+    link_id: int | None = None
 
 
 def normalise_params(widget_name: str, params: Mapping[str, Any]) -> dict[str, JSONValue]:
@@ -116,6 +129,7 @@ def sign_embed(
     expires_at: datetime | None = None,
     never_expires: bool = False,
     now: datetime | None = None,
+    link_id: int | None = None,
 ) -> str:
     """A token for ``widget_name`` and ``params``, valid for ``expires_in`` or until ``expires_at``.
 
@@ -123,8 +137,14 @@ def sign_embed(
     link that never expires must be asked for with ``never_expires=True``. The
     parameters are validated and normalised by the widget's form; an unknown
     widget or parameter, or an invalid value, raises ``ValueError``.
+
+    ``link_id`` (``EmbedLink.token`` gives it) makes the token revocable: it is
+    shown only while that link exists and is active. Without it, only the
+    expiry or a new ``SECRET_KEY`` ends the token.
     """
     payload: dict[str, Any] = {"w": widget_name, "p": normalise_params(widget_name, params or {})}
+    if link_id is not None:
+        payload["l"] = link_id
     if expires_in is not None and expires_at is not None:
         raise ValueError("Give expires_in or expires_at, not both.")
     if never_expires:
@@ -150,7 +170,10 @@ def default_expiry() -> timedelta:
 
 
 def read_embed(token: str, *, now: datetime | None = None) -> Embed:
-    """The embed a token fixes; ``EmbedInvalid`` if it was tampered with, ``EmbedExpired`` once expired."""
+    """The embed a token fixes; ``EmbedInvalid`` if it was tampered with, ``EmbedExpired`` once expired.
+
+    It reads no database: whether the token's link was revoked is ``widgets.embed.revocation``'s question.
+    """
     try:
         payload = signing.loads(token, salt=SALT)
     except signing.BadSignature:
@@ -160,12 +183,13 @@ def read_embed(token: str, *, now: datetime | None = None) -> Embed:
         and isinstance(payload.get("w"), str)
         and isinstance(payload.get("p"), dict)
         and isinstance(payload.get("e", 0), int)
+        and isinstance(payload.get("l", 0), int)
     ):
         raise EmbedInvalid
     expires_at = datetime.fromtimestamp(payload["e"], UTC) if "e" in payload else None
     if expires_at is not None and (now or datetime.now(UTC)) >= expires_at:
         raise EmbedExpired(expires_at)
-    return Embed(payload["w"], payload["p"], expires_at)
+    return Embed(payload["w"], payload["p"], expires_at, payload.get("l"))
 
 
 def embed_path(token: str) -> str:
