@@ -5,7 +5,7 @@ from tests.forms import FiltersForm
 from widgets import Dashboard, Tile, dashboards
 from widgets.base import Widget
 from widgets.builtin.kpi import KpiWidget
-from widgets.checks import check_embed_origins, check_widgets
+from widgets.checks import check_embed_origins, check_embed_revocation_seconds, check_widgets
 from widgets.pages.checks import check_dashboards
 from widgets.registry import registry
 
@@ -82,6 +82,21 @@ def test_embed_origin_that_is_not_an_origin_is_an_error(settings, origin):
     [error] = check_embed_origins()
     assert error.id == "widgets.E005"
     assert repr(origin) in error.msg
+
+
+@pytest.mark.parametrize("seconds", [0, 2, 30, 59.5])
+def test_embed_revocation_seconds_under_a_minute_pass(settings, seconds):
+    settings.WIDGETS_EMBED_REVOCATION_SECONDS = seconds
+    assert check_embed_revocation_seconds() == []
+
+
+@pytest.mark.parametrize("seconds", [-1, 60, 300, "soon", None])
+def test_embed_revocation_seconds_outside_0_to_60_is_an_error(settings, seconds):
+    settings.WIDGETS_EMBED_REVOCATION_SECONDS = seconds
+    [error] = check_embed_revocation_seconds()
+    assert error.id == "widgets.E009"
+    assert f"WIDGETS_EMBED_REVOCATION_SECONDS is {seconds!r}" in error.msg
+    assert "from 0 up to, not including, 60" in error.msg
 
 
 def test_a_dashboard_tile_naming_an_unregistered_widget_is_an_error():

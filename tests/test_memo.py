@@ -29,6 +29,7 @@ FRAMEWORK_MEMOS = {
     "cache.keys": (1000, 1 * MIB),
     "cache.policies": (256, 256 * KIB),
     "cache.warnings": (256, 256 * KIB),
+    "embed.link_states": (4096, 512 * KIB),
     "embed.policies": (16, 64 * KIB),
     "pages.placements": (256, 2 * MIB),
     "pages.shells": (256, 2 * MIB),
@@ -204,6 +205,7 @@ def test_the_framework_memos_are_registered_with_their_bounds():
     import widgets.asgi.handler
     import widgets.asgi.inline_middleware
     import widgets.cache
+    import widgets.embed.revocation
     import widgets.embed.views
     import widgets.pages.views
     import widgets.render  # noqa: F401

@@ -14,6 +14,8 @@ from widgets.conf import widget_settings
 from widgets.registry import registry
 
 ORIGIN = re.compile(r"https?://[^/?#\s]+")
+# Revoking an embed link takes effect within a minute, on every process (widgets.embed.revocation).
+MAX_REVOCATION_SECONDS = 60
 
 
 @register()
@@ -79,4 +81,27 @@ def check_embed_origins(app_configs: Sequence[AppConfig] | None = None, **kwargs
         )
         for origin in widget_settings.EMBED_ALLOWED_ORIGINS
         if origin != "*" and not ORIGIN.fullmatch(origin)
+    ]
+
+
+@register()
+def check_embed_revocation_seconds(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """Revoked embed links must stop within a minute: each process trusts a link's state for less."""
+    try:
+        seconds = widget_settings.EMBED_REVOCATION_SECONDS
+    except (TypeError, ValueError):
+        seconds = None
+    if seconds is not None and 0 <= seconds < MAX_REVOCATION_SECONDS:
+        return []
+    configured = getattr(settings, "WIDGETS_EMBED_REVOCATION_SECONDS", None)
+    return [
+        Error(
+            f"WIDGETS_EMBED_REVOCATION_SECONDS is {configured!r}: give a number of seconds "
+            f"from 0 up to, not including, {MAX_REVOCATION_SECONDS}.",
+            hint="A disabled or deleted embed link stops working within this many seconds; 0 checks "
+            "it on every request. The default is 30.",
+            id="widgets.E009",
+        )
     ]

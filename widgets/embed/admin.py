@@ -1,12 +1,15 @@
-"""The admin for embed links: staff pick a widget and parameters, and copy the signed URL."""
+"""The admin for embed links: staff pick a widget and parameters, copy the signed URL, and revoke it."""
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 
+from widgets.conf import widget_settings
 from widgets.embed.models import EmbedLink
 from widgets.embed.signing import static_file_url
 from widgets.embed.views import DEFAULT_HEIGHT, DEFAULT_WIDTH, IFRAME_TEMPLATE
@@ -22,18 +25,43 @@ else:
 
 @admin.register(EmbedLink)
 class EmbedLinkAdmin(EmbedLinkAdminBase):
-    list_display = ("widget_name", "params", "expires_at", "created_by", "created_at")
-    list_filter = ("widget_name",)
+    list_display = ("__str__", "status", "widget_name", "params", "expires_at", "created_by", "created_at")
+    list_filter = ("is_active", "widget_name")
+    actions = ("disable_links", "enable_links")
     fields = (
         "widget_name",
         "params",
         "expires_at",
         "never_expires",
+        "is_active",
         "embed_snippets",
         "created_by",
         "created_at",
     )
     readonly_fields = ("embed_snippets", "created_by", "created_at")
+
+    @admin.display(description="Status")
+    def status(self, link: EmbedLink) -> str:
+        """Whether the URL works: active, disabled (revoked), or expired."""
+        if not link.is_active:
+            return "Disabled"
+        if link.expires_at is not None and link.expires_at <= datetime.now(UTC):
+            return "Expired"
+        return "Active"
+
+    @admin.action(description="Disable selected links (their URLs stop working)")
+    def disable_links(self, request: HttpRequest, links: QuerySet[EmbedLink]) -> None:
+        count = links.update(is_active=False)
+        seconds = widget_settings.EMBED_REVOCATION_SECONDS
+        message = f"Disabled {count} embed link(s): their URLs answer 403 within {seconds:g} s."
+        self.message_user(request, message)
+
+    @admin.action(description="Enable selected links")
+    def enable_links(self, request: HttpRequest, links: QuerySet[EmbedLink]) -> None:
+        count = links.update(is_active=True)
+        seconds = widget_settings.EMBED_REVOCATION_SECONDS
+        message = f"Enabled {count} embed link(s): their URLs work again within {seconds:g} s."
+        self.message_user(request, message)
 
     @admin.display(description="Embed")
     def embed_snippets(self, link: EmbedLink) -> str:

@@ -1,7 +1,8 @@
 """The embed page (``/embed/<token>/``) and oEmbed (``/oembed``).
 
 An embed page shows the one widget its signed token fixes (``widgets.embed.signing``)
-and nothing else. It refreshes by polling its own URL: with ``HX-Request``
+and nothing else, while the admin's link it was made for, if any, is active
+(``widgets.embed.revocation``). It refreshes by polling its own URL: with ``HX-Request``
 (htmx in the iframe) or ``?fragment=1`` (the script embed) it answers with
 the widget's fragment alone. It sets no cookie, may be framed by the site
 itself and by ``WIDGETS_EMBED_ALLOWED_ORIGINS`` (CSP ``frame-ancestors``, no
@@ -25,6 +26,7 @@ from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_safe
 
 from widgets.conf import widget_settings
+from widgets.embed.revocation import EmbedUnchecked, check_not_revoked
 from widgets.embed.signing import EmbedError, changed_query, embed_path, read_embed, token_from_url
 from widgets.memo import LruMemo
 from widgets.registry import registry
@@ -97,8 +99,9 @@ async def embed_view(request: HtmxHttpRequest, token: str) -> HttpResponse:
     """The widget a signed token fixes: a minimal page, or its fragment for htmx and the script embed."""
     try:
         embed = read_embed(token)
+        await check_not_revoked(embed)
     except EmbedError as error:
-        return render_message(request, error.reason, str(error), status=403)
+        return render_message(request, error.reason, str(error), status=error.status)
     if changed := changed_query(request.GET):
         message = f"Embed links cannot be changed: remove ?{changed}."
         return render_message(request, "changed", message, status=400)
@@ -152,6 +155,9 @@ async def oembed_view(request: HttpRequest) -> HttpResponseBase:
     try:
         token = token_from_url(url, hosts)
         embed = read_embed(token)
+        await check_not_revoked(embed)
+    except EmbedUnchecked as error:
+        return oembed_error(str(error), status=503)
     except EmbedError as error:
         return oembed_error(str(error), status=404)
     widget = registry.get(embed.widget_name)

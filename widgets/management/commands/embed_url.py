@@ -1,4 +1,8 @@
-"""``manage.py embed_url revenue --param range=30d --expires 7d``: print a signed embed URL."""
+"""``manage.py embed_url revenue --param range=30d --expires 7d``: print a signed embed URL.
+
+It stores nothing, so nothing can revoke the URL: it ends at its expiry or when
+``SECRET_KEY`` changes. A link made in the admin can be disabled instead.
+"""
 
 import re
 from datetime import timedelta
@@ -43,7 +47,9 @@ def parse_params(pairs: list[str]) -> dict[str, str | list[str]]:
 class Command(BaseCommand):
     help = (
         "Print the absolute URL (on SITE_URL) of a signed embed link that shows one widget with fixed "
-        "parameters, e.g. embed_url revenue --param range=30d --expires 7d."
+        "parameters, e.g. embed_url revenue --param range=30d --expires 7d. The URL is not stored, so it "
+        "cannot be revoked: it works until it expires (or SECRET_KEY changes). For a link that can be "
+        "disabled, use the admin's embed links."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
