@@ -2,6 +2,7 @@
 
 from django.urls import reverse_lazy
 
+from dashboard.demo_users import VIEW_REVENUE
 from dashboard.filters import ShopFilters
 from widgets import Dashboard, Tile, register
 
@@ -11,6 +12,7 @@ class ShopDashboard(Dashboard):
     slug = "shop"
     title = "Shop dashboard"
     description = "Revenue, orders, products and countries, in the currency and time range you pick."
+    permissions = (VIEW_REVENUE,)
     filters_form = ShopFilters
     links = (("Widgets in a page", reverse_lazy("embed_example")),)
     layout = (
@@ -31,6 +33,7 @@ class OperationsDashboard(Dashboard):
     slug = "operations"
     title = "Operations"
     description = "Is everything up? Service status, uptime checks, FX rates and orders as they arrive."
+    # Any logged-in user may open it; each sees the tiles their rights allow (ops: no revenue, no names).
     layout = (
         Tile("service_status"),
         Tile("uptime"),

@@ -36,6 +36,7 @@ class Order(models.Model):
     class Meta:
         indexes = [models.Index(fields=["created_at", "status"])]
         ordering = ["-created_at"]
+        permissions = [("view_revenue", "Can see revenue figures")]
 
     def __str__(self) -> str:
         return f"Order {self.pk}"

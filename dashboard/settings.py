@@ -93,12 +93,12 @@ MIDDLEWARE = [
     "widgets.asgi.inline_middleware.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "widgets.middleware.WidgetsMiddleware",
-    # Sessions, authentication and messages for /admin/ only (see the class).
-    "widgets.asgi.inline_middleware.AdminOnlyMiddleware",
+    # Sessions and users in the event loop; Django's own session, auth and message middleware for /admin/.
+    "widgets.auth.middleware.AuthMiddleware",
 ]
 SILENCED_SYSTEM_CHECKS = [
-    # The admin's checks look for those three middleware in MIDDLEWARE; AdminOnlyMiddleware runs them
-    # for the admin's requests only, so that the rest of the site never hops to a thread for them.
+    # The admin's checks look for those three middleware in MIDDLEWARE; AuthMiddleware runs them for the
+    # admin's requests, and does their work in the event loop for the rest of the site.
     "admin.E408",
     "admin.E409",
     "admin.E410",
@@ -106,14 +106,18 @@ SILENCED_SYSTEM_CHECKS = [
     # widgets.asgi.inline_middleware under other paths; widgets.asgi.checks runs Django's checks of them.
     "security.W001",
     "security.W002",
-    # "CsrfViewMiddleware is not in MIDDLEWARE": only the admin takes unsafe requests, and its views
-    # apply csrf_protect themselves; every widget, dashboard and embed endpoint answers GET/HEAD only.
+    # "CsrfViewMiddleware is not in MIDDLEWARE": only the admin and the login and logout pages take
+    # unsafe requests, and their views apply csrf_protect themselves; every widget, dashboard and embed
+    # endpoint answers GET/HEAD only (tests/test_access.py checks both).
     "security.W003",
 ]
-# Sessions and CSRF are the admin's alone: their cookies never reach dashboard or embed pages.
-SESSION_COOKIE_PATH = "/admin/"
-CSRF_COOKIE_PATH = "/admin/"
+# Sessions live in a signed cookie: reading one is checking a signature, no I/O, so a logged-in widget
+# request starts no thread (widgets.auth.middleware). Its lifetime is SESSION_COOKIE_AGE (2 weeks).
+SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 14 * 24 * 3600)
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "widgets:dashboards"
 
 ROOT_URLCONF = "dashboard.urls"
 ASGI_APPLICATION = "dashboard.asgi.application"
@@ -254,6 +258,9 @@ WIDGETS_HTTP_USER_AGENT = "htmx-dashboard/0.1"
 # Cached widget values and single-flight locks are shared through Redis when there is one.
 WIDGETS_REDIS_URL = REDIS_URL or None
 WIDGETS_CACHE_ENABLED = env_bool("WIDGETS_CACHE_ENABLED", True)
+# Off: anyone may see widgets and dashboards that name no permissions (a public wall screen, say).
+WIDGETS_LOGIN_REQUIRED = env_bool("LOGIN_REQUIRED", True)
+WIDGETS_AUTH_CACHE_SECONDS = env_float("AUTH_CACHE_SECONDS", 30.0)
 
 # The ports `make demo` (rundemo) serves the app and the local demo upstream on; `make serve` uses PORT too.
 PORT = env_int("PORT", 8000)

@@ -16,7 +16,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("", include("widgets.urls")),
-    # Sessions and auth run for this prefix only (widgets.asgi.inline_middleware.AdminOnlyMiddleware).
+    path("accounts/", include("widgets.auth.urls")),
     path("admin/", admin.site.urls),
     path("examples/embed/", embed_example_view, name="embed_example"),
 ]

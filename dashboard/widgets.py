@@ -5,9 +5,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.http import HttpRequest
 from django.utils import timezone
 
 from dashboard import queries
+from dashboard.demo_users import VIEW_CUSTOMERS, VIEW_REVENUE
 from dashboard.filters import PeriodForm, ShopFilters
 from dashboard.money import format_money, fx_rate_source
 from widgets import Period, TimeWindow, gather_sources, orm, register
@@ -34,6 +36,7 @@ def period_label(params: Mapping[str, Any]) -> str:
 class RevenueWidget(KpiWidget):
     name = "revenue"
     title = "Revenue"
+    permissions = (VIEW_REVENUE,)
     params_form = ShopFilters
     refresh_seconds = 30
 
@@ -73,6 +76,7 @@ class OrdersOverTimeWidget(TimeSeriesWidget):
 @register
 class TopProductsWidget(TableWidget):
     name = "top_products"
+    permissions = (VIEW_REVENUE,)
     title = "Top 10 products by revenue"
     params_form = ShopFilters
     refresh_seconds = 60
@@ -148,6 +152,7 @@ class OrderHealthWidget(KpiWidget):
 class FxRatesWidget(RatesWidget):
     name = "fx_rates"
     title = "FX rates"
+    public = True  # public market data: anyone may look, logged in or not
     refresh_seconds = 60
 
     def base_url(self) -> str:
@@ -170,6 +175,10 @@ class UptimeChecksWidget(UptimeWidget):
     title = "Uptime"
     refresh_seconds = 20
 
+    async def can_view(self, user: Any, request: HttpRequest) -> bool:
+        """The checked services' labels are internal: staff only."""
+        return bool(user.is_staff)
+
     def checks(self) -> Mapping[str, str]:
         return dict(settings.HEALTHCHECK_URLS)
 
@@ -178,6 +187,7 @@ class UptimeChecksWidget(UptimeWidget):
 class RecentOrdersWidget(TableWidget):
     name = "recent_orders"
     title = "Recent orders"
+    permissions = (VIEW_CUSTOMERS,)  # it shows customers' names
     refresh_seconds = 5
 
     async def load(self, params: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -32,6 +32,12 @@ def plain_static_storage() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def anyone_may_look(settings) -> None:
+    """Tests of what widgets do look as an anonymous visitor; tests/test_access.py checks who may look."""
+    settings.WIDGETS_LOGIN_REQUIRED = False
+
+
+@pytest.fixture(autouse=True)
 async def fresh_http_client() -> AsyncIterator[None]:
     """Each test gets its own shared client, closed afterwards."""
     await aclose_client()

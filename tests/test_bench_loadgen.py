@@ -2,9 +2,10 @@
 
 from html.parser import HTMLParser
 
-from django.test import AsyncClient
+import pytest
 
 from bench.loadgen import WidgetRoot, widget_roots
+from tests.users import superuser_client
 from widgets.render.fragments import render_fragment
 from widgets.render.frames import ParamError, WidgetFrame
 from widgets.sources import SourceError
@@ -29,8 +30,10 @@ def parsed(html: str) -> dict[str, WidgetRoot]:
     return parser.roots
 
 
+@pytest.mark.django_db(transaction=True)
 async def test_the_widget_roots_of_a_page_of_placeholders_match_an_html_parser():
-    html = (await AsyncClient().get("/dashboards/shop/?range=30d", headers={"HX-Request": "true"})).text
+    client = await superuser_client()
+    html = (await client.get("/dashboards/shop/?range=30d", headers={"HX-Request": "true"})).text
     roots = widget_roots(html.encode())
     assert roots == parsed(html)
     assert len(roots) == 9

@@ -11,6 +11,7 @@ from django.test import AsyncClient
 from django.utils import timezone
 
 from dashboard.models import Customer, Order, Product
+from tests.users import superuser_client
 from widgets import dashboards
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -55,7 +56,8 @@ def embedded(html, mode):
 
 @pytest.fixture
 async def page(rates_upstream, an_order_this_month):
-    response = await AsyncClient().get("/examples/embed/")
+    client = await superuser_client()  # the revenue widget needs the right to see revenue
+    response = await client.get("/examples/embed/")
     assert response.status_code == 200
     return response, response.content.decode()
 

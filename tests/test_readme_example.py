@@ -46,6 +46,8 @@ TEMPLATES = [{{"BACKEND": "django.template.backends.django.DjangoTemplates", "AP
 USE_TZ = True
 TIME_ZONE = "UTC"
 RATES_API_URL = "{RATES_URL}"
+# What the widget shows, asked anonymously: who may see it is tests/test_access.py's subject.
+WIDGETS_LOGIN_REQUIRED = False
 """
 
 URLS = """\

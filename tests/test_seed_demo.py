@@ -102,7 +102,10 @@ def test_second_run_without_force_changes_nothing_and_says_so() -> None:
 
     output = seed(orders=10)
 
-    assert output.strip() == f"Demo data already present ({ORDERS} orders); use --force to reseed."
+    assert output.strip().splitlines() == [
+        "Demo users: admin, analyst, ops (rundemo prints their passwords).",
+        f"Demo data already present ({ORDERS} orders); use --force to reseed.",
+    ]
     assert set(Order.objects.values_list("pk", flat=True)) == order_ids
 
 

@@ -5,6 +5,8 @@ from typing import Any, ClassVar
 
 from django import forms
 
+from widgets.auth import AccessRules
+
 
 class NoParams(forms.Form):
     """The parameters form of a widget that takes none."""
@@ -39,7 +41,7 @@ def query_values(params: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
-class Widget:
+class Widget(AccessRules):
     """A dashboard widget: a name, a partial template, parameters and an async ``load``.
 
     Subclass it, set the class attributes, implement ``load`` and register it
@@ -70,6 +72,11 @@ class Widget:
     and dataclasses of these): with Redis the value is shared by every worker
     as JSON (``widgets.cache.codec``), and one it cannot encode (a set, an
     instance of a plain class) is cached in each worker only, with a warning.
+
+    Who may see it: a logged-in user (``WIDGETS_LOGIN_REQUIRED``), unless it
+    is ``public``; with every one of its ``permissions``; and whom its async
+    ``can_view(user, request)`` lets in (``widgets.auth``). Anyone else gets a
+    403 from its endpoint and does not find it on dashboards.
     """
 
     name: ClassVar[str]

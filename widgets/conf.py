@@ -126,6 +126,14 @@ class WidgetSettings:
         return str(getattr(settings, "WIDGETS_EMBED_PROVIDER_NAME", "Dashboard"))
 
     @property
+    def EMBED_REVOCATION_SECONDS(self) -> float:
+        """How long each process trusts what the database said about an embed link (0 up to, not incl., 60).
+
+        A disabled or deleted link's URL stops working within this many seconds, on every process.
+        """
+        return float(getattr(settings, "WIDGETS_EMBED_REVOCATION_SECONDS", 30))
+
+    @property
     def PERIOD_MAX_DAYS(self) -> int:
         """The longest custom time range, in days, that a ``PeriodField`` accepts by default."""
         return int(getattr(settings, "WIDGETS_PERIOD_MAX_DAYS", 366))
@@ -141,6 +149,16 @@ class WidgetSettings:
         return float(getattr(settings, "WIDGETS_EMBED_DEFAULT_EXPIRY_DAYS", 30))
 
     @property
+    def LOGIN_REQUIRED(self) -> bool:
+        """Widgets and dashboards need a logged-in user unless declared ``public``; off: anyone may look."""
+        return bool(getattr(settings, "WIDGETS_LOGIN_REQUIRED", True))
+
+    @property
+    def AUTH_CACHE_SECONDS(self) -> float:
+        """How long each process keeps a logged-in user and their permissions (``widgets.auth.users``)."""
+        return float(getattr(settings, "WIDGETS_AUTH_CACHE_SECONDS", 30))
+
+    @property
     def LOGIN_MAX_FAILURES(self) -> int:
         """Failed logins from one address, or for one username, before its attempts are refused."""
         return int(getattr(settings, "WIDGETS_LOGIN_MAX_FAILURES", 5))
@@ -149,6 +167,11 @@ class WidgetSettings:
     def LOGIN_THROTTLE_SECONDS(self) -> int:
         """How long failed logins are counted, and a throttled login waits."""
         return int(getattr(settings, "WIDGETS_LOGIN_THROTTLE_SECONDS", 15 * 60))
+
+    @property
+    def MAX_LOADS_IN_FLIGHT(self) -> int:
+        """Distinct widget loads each process runs at once; one more is refused with 503 (0: no bound)."""
+        return int(getattr(settings, "WIDGETS_MAX_LOADS_IN_FLIGHT", 100))
 
     @property
     def CACHE_MAX_BYTES(self) -> int:

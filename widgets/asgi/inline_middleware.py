@@ -1,29 +1,22 @@
-"""Django's stock middleware, run in the event loop; sessions and auth for the admin's path only.
+"""Django's stock middleware that only compute, run in the event loop.
 
 Every middleware in settings.MIDDLEWARE must run in the event loop: Django's
 ``MiddlewareMixin`` hops to a thread for each ``process_request`` and
 ``process_response`` of an async request. The stock middleware listed here
 only compute (no I/O), so ``RunInline`` calls their hooks directly in the
-loop. Sessions, authentication and messages do I/O; ``AdminOnlyMiddleware``
-runs them for the admin's requests only.
+loop. Sessions, authentication and messages do I/O: ``widgets.auth.middleware``
+does their work.
 """
 
 import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from asgiref.sync import markcoroutinefunction
 from django.conf import settings
-from django.contrib.auth.middleware import AuthenticationMiddleware
-from django.contrib.messages.middleware import MessageMiddleware
-from django.contrib.sessions.middleware import SessionMiddleware
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware import clickjacking, common, csp, security
-from django.urls import NoReverseMatch, reverse
 from django.utils.csp import CSP, build_policy
-from django.utils.functional import cached_property
 
-from widgets.auth import LoginThrottleMiddleware
 from widgets.memo import LruMemo
 from widgets.request_types import AsyncGetResponse, HtmxHttpRequest
 
@@ -92,41 +85,3 @@ def csp_policy(config: Mapping[str, Any], nonce: str | None) -> str:
 
 class XFrameOptionsMiddleware(RunInline, clickjacking.XFrameOptionsMiddleware):  # type: ignore[misc]
     pass
-
-
-class AdminOnlyMiddleware:
-    """Sessions, authentication and messages, for the admin's requests only.
-
-    Those stock middleware are ``MiddlewareMixin`` classes: each of their hooks
-    would run in a thread for every async request, and the session's hooks do
-    I/O, so they cannot run inline. In MIDDLEWARE they would cost every widget
-    and embed request its thread hops (and offer it a session cookie). Here
-    they form an inner chain that only requests under the admin's URL prefix
-    go through; every other request passes straight on. CSRF needs no
-    middleware: the admin's views apply ``csrf_protect`` themselves. Login
-    attempts there are throttled (``widgets.auth.throttle``).
-    """
-
-    sync_capable = False
-    async_capable = True
-
-    def __init__(self, get_response: AsyncGetResponse) -> None:
-        self.get_response = get_response
-        self.admin_chain = SessionMiddleware(
-            AuthenticationMiddleware(MessageMiddleware(LoginThrottleMiddleware(get_response)))
-        )
-        markcoroutinefunction(self)
-
-    @cached_property
-    def admin_prefix(self) -> str | None:
-        """Where the admin is mounted (``/admin/``); None when the URLs have no admin."""
-        try:
-            return reverse("admin:index")
-        except NoReverseMatch:
-            return None
-
-    async def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        prefix = self.admin_prefix
-        if prefix is not None and request.path.startswith(prefix):
-            return await self.admin_chain.__acall__(request)
-        return await self.get_response(request)

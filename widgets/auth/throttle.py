@@ -77,7 +77,7 @@ def forget_failed_logins(sender: Any, request: HttpRequest | None, user: Any, **
 class LoginThrottleMiddleware:
     """Refuse login attempts (POSTs to a login page) of a throttled address or username.
 
-    It runs in the admin's own chain (``AdminOnlyMiddleware``), only for those requests.
+    ``AuthMiddleware`` runs it for every request; it looks only at POSTs to a login page.
     """
 
     sync_capable = False

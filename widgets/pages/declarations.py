@@ -8,6 +8,8 @@ from typing import ClassVar
 from django import forms
 from django.utils.functional import Promise
 
+from widgets.auth import AccessRules
+
 MAX_SPAN = 3
 
 
@@ -45,7 +47,7 @@ class Tile:
         return (self.widget, self.span, dict(self.params)) == (other.widget, other.span, dict(other.params))
 
 
-class Dashboard:
+class Dashboard(AccessRules):
     """A page of widgets: declare it, register it, and it is served at ``/dashboards/<slug>/``::
 
         @register
@@ -61,6 +63,10 @@ class Dashboard:
     page variables: each field of ``filters_form`` flows, by name, into the
     parameters of every widget whose form has a field of that name, unless the
     tile fixes it. They live in the page URL.
+
+    Its ``public``, ``permissions`` and ``can_view`` say who may open it, as a
+    widget's do; on the page, each tile shows only to those who may see its
+    widget: the others' tiles are neither loaded nor placed.
     """
 
     slug: ClassVar[str]

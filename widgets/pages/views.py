@@ -6,6 +6,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from widgets.auth import Verdict, check_access, login_redirect, may_see, request_user
 from widgets.cache import CachedResult, peek
 from widgets.pages.declarations import Dashboard
 from widgets.pages.filters import read_filters
@@ -22,9 +23,17 @@ async def dashboard_view(request: HtmxHttpRequest, slug: str) -> HttpResponse | 
     """The dashboard as one streamed response; after a filter change (htmx), its body alone."""
     dashboard = dashboards.get(slug)
     if dashboard is None:
-        return unknown_dashboard(request, slug)
+        return await unknown_dashboard(request, slug)
+    verdict = await check_access(dashboard, request)
+    if verdict is Verdict.LOGIN_REQUIRED:
+        return login_redirect(request)
+    if verdict is Verdict.FORBIDDEN:
+        return await index_page(request, status=403, forbidden=True)
     filters = read_filters(dashboard, request.GET)
-    placed = place(dashboard, filters)
+    # A tile whose widget this viewer may not see is neither loaded nor placed.
+    placed = [item for item in place(dashboard, filters) if await may_see(item.widget, request)]
+    user = await request_user(request)
+    viewer = user.get_username() if user.is_authenticated else ""
     status = 200 if filters.is_valid else 400
 
     def context(**extra: Any) -> dict[str, Any]:
@@ -35,6 +44,7 @@ async def dashboard_view(request: HtmxHttpRequest, slug: str) -> HttpResponse | 
             "filters": filters,
             "filters_form": filters_form,
             "placed": placed,
+            "viewer": viewer,
             **extra,
         }
 
@@ -47,7 +57,10 @@ async def dashboard_view(request: HtmxHttpRequest, slug: str) -> HttpResponse | 
     # known before the middleware writes the Content-Security-Policy header.
     # It has a placeholder for each widget still loading.
     loading = frozenset(item.slot for item in waiting)
-    shell_key = (dashboard.slug, dashboard.template_name, filters.query, tuple(dashboard.layout), loading)
+    # The shell names the viewer and shows their tiles: both are part of its key.
+    shown = tuple(item.slot for item in placed)
+    layout = tuple(dashboard.layout)
+    shell_key = (dashboard.slug, dashboard.template_name, filters.query, layout, shown, loading, viewer)
     head, tail = page_shell(
         request,
         dashboard.template_name,
@@ -82,13 +95,20 @@ def split_fresh(placed: list[Placement]) -> tuple[list[tuple[Placement, CachedRe
     return fresh, waiting
 
 
-def unknown_dashboard(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    context: dict[str, Any] = {"dashboards": list(dashboards), "unknown_slug": slug}
-    return render(request, INDEX_TEMPLATE, context, status=404)
+async def unknown_dashboard(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    return await index_page(request, status=404, unknown_slug=slug)
 
 
 @require_safe
 async def index_view(request: HtmxHttpRequest) -> HttpResponse:
-    """Every registered dashboard, with its description and a link."""
-    listed: list[Dashboard] = list(dashboards)
-    return render(request, INDEX_TEMPLATE, {"dashboards": listed})
+    """Every dashboard this viewer may open, with its description and a link."""
+    return await index_page(request)
+
+
+async def index_page(request: HtmxHttpRequest, *, status: int = 200, **notice: Any) -> HttpResponse:
+    """The index, listing the dashboards the viewer may open; anonymous with none to see: the login page."""
+    listed: list[Dashboard] = [dashboard for dashboard in dashboards if await may_see(dashboard, request)]
+    user = await request_user(request)
+    if not listed and not user.is_authenticated and list(dashboards) and not notice:
+        return login_redirect(request)
+    return render(request, INDEX_TEMPLATE, {"dashboards": listed, **notice}, status=status)

@@ -9,7 +9,15 @@
 """
 
 from widgets.render.fragments import FRAGMENT_TEMPLATE, fragment_memo, render_fragment
-from widgets.render.frames import ParamError, State, WidgetFrame, loading_frame, param_errors, widget_url
+from widgets.render.frames import (
+    ParamError,
+    State,
+    WidgetFrame,
+    forbidden_frame,
+    loading_frame,
+    param_errors,
+    widget_url,
+)
 from widgets.render.inline import (
     COLLECTOR_CONTEXT_KEY,
     InlineWidgets,
@@ -27,6 +35,7 @@ __all__ = [
     "ParamError",
     "State",
     "WidgetFrame",
+    "forbidden_frame",
     "fragment_memo",
     "fragment_response",
     "frame_for",

@@ -20,7 +20,8 @@ from widgets.base import Widget, query_values
 from widgets.memo import LruMemo
 from widgets.sources import SourceError
 
-State = Literal["loading", "ready", "stale", "error"]
+# ``overloaded``: the process refused to start its load (``widgets.cache.Overloaded``); it retries soon.
+State = Literal["loading", "ready", "stale", "error", "overloaded"]
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,10 @@ class WidgetFrame:
     age_seconds: int | None = None
     # A streamed page's placeholder: its fragment follows in the same response, so it does not load itself.
     awaits_stream: bool = False
+    # An overloaded frame's wait before it asks again (and its response's ``Retry-After``).
+    retry_after_seconds: int | None = None
+    # The viewer may not see this widget (403): its title and values are not shown, and it does not poll.
+    is_forbidden: bool = False
 
     @property
     def is_busy(self) -> bool:
@@ -94,6 +99,8 @@ class WidgetFrame:
             return ""
         if self.state == "loading":
             return "load"
+        if self.state == "overloaded":
+            return f"load delay:{self.retry_after_seconds}s"
         return f"every {self.refresh_seconds}s" if self.refresh_seconds else ""
 
 
@@ -118,6 +125,11 @@ def widget_url(widget_name: str, params: Mapping[str, Any] | None = None) -> str
     values = query_values(params or {})
     query = urlencode({key: value for key, value in values.items() if value not in (None, "")})
     return f"{url}?{query}" if query else url
+
+
+def forbidden_frame(widget: Widget) -> WidgetFrame:
+    """What a viewer who may not see ``widget`` gets from its endpoint: no title, no values, no polling."""
+    return WidgetFrame(widget.name, "Not available", "error", widget_url(widget.name), is_forbidden=True)
 
 
 def loading_frame(widget: Widget, params: Mapping[str, Any], *, awaits_stream: bool = False) -> WidgetFrame:

@@ -25,10 +25,12 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
+from widgets.auth import may_see
 from widgets.base import Widget
 from widgets.cache import cache_key
 from widgets.memo import LruMemo
 from widgets.render.fragments import fragment_memo
+from widgets.render.frames import WidgetFrame, loading_frame
 from widgets.render.loading import load_frame
 
 logger = logging.getLogger(__name__)
@@ -40,10 +42,16 @@ COLLECTOR_CONTEXT_KEY = "_widgets_inline"
 
 @dataclass(frozen=True)
 class InlineWidget:
-    """A widget a template asked for inline, with its validated parameters."""
+    """A widget a template asked for, with its validated parameters: loaded in place, or lazily by htmx."""
 
     widget: Widget
     params: Mapping[str, Any]
+    is_lazy: bool = False
+
+    async def frame(self) -> WidgetFrame:
+        if self.is_lazy:
+            return loading_frame(self.widget, self.params)
+        return await load_frame(self.widget, self.params)
 
 
 class InlineWidgets:
@@ -54,46 +62,50 @@ class InlineWidgets:
     ``html = await collector.fill(html)``.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, request: HttpRequest | None = None) -> None:
+        self.request = request
         self.token = secrets.token_hex(16)
         self.requested: list[InlineWidget] = []
-        self._indexes: dict[str, int] = {}
+        self._indexes: dict[tuple[str, bool], int] = {}
         self._marker = re.compile(rf"<!--widget-inline:{self.token}:(\d+)-->")
 
     @property
     def context(self) -> dict[str, "InlineWidgets"]:
         return {COLLECTOR_CONTEXT_KEY: self}
 
-    def add(self, widget: Widget, params: Mapping[str, Any]) -> SafeString:
+    def add(self, widget: Widget, params: Mapping[str, Any], *, is_lazy: bool = False) -> SafeString:
         """Record the widget and return the marker ``fill`` will replace with it.
 
         One widget with the same parameters twice in a page gets one marker, so one load.
+        A lazy one is recorded too, so that ``fill`` leaves it out if the viewer may not see it.
         """
-        index = self._indexes.setdefault(cache_key(widget, params), len(self.requested))
+        index = self._indexes.setdefault((cache_key(widget, params), is_lazy), len(self.requested))
         if index == len(self.requested):
-            self.requested.append(InlineWidget(widget, params))
+            self.requested.append(InlineWidget(widget, params, is_lazy))
         # Only a hex token and an index: nothing from outside goes into it.
         return mark_safe(f"<!--widget-inline:{self.token}:{index}-->")
+
+    async def may_see(self, widget: Widget) -> bool:
+        return self.request is None or await may_see(widget, self.request)
 
     async def fill(self, html: str) -> str:
         """Load the widgets whose markers are in ``html``, concurrently, and put each in place.
 
         Each load goes through ``load_frame`` (the cache, each source under its
         deadline): a failed source renders the widget's error state, never an
-        exception. A marker a filter swallowed loads nothing.
+        exception. A marker a filter swallowed loads nothing. A widget the
+        request's viewer may not see is neither loaded nor shown: its marker
+        is removed.
         """
         found = {int(index) for index in self._marker.findall(html)}
         wanted = sorted(index for index in found if index < len(self.requested))
         if not wanted:
             return html
+        shown = [index for index in wanted if await self.may_see(self.requested[index].widget)]
         async with asyncio.TaskGroup() as group:
-            loads = {
-                index: group.create_task(
-                    load_frame(self.requested[index].widget, self.requested[index].params)
-                )
-                for index in wanted
-            }
-        fragments = {index: fragment_memo.render(task.result()) for index, task in loads.items()}
+            loads = {index: group.create_task(self.requested[index].frame()) for index in shown}
+        fragments = {index: "" for index in wanted}
+        fragments |= {index: fragment_memo.render(task.result()) for index, task in loads.items()}
         # One pass: text inside the inserted fragments is never searched for markers.
         return self._marker.sub(lambda match: fragments.get(int(match[1]), match[0]), html)
 
@@ -109,8 +121,9 @@ async def render_with_widgets(
     The template is rendered first (no I/O), then the widgets it asked for
     inline are loaded concurrently and rendered where their tags stood, in
     their state (``ready``, ``stale`` or ``error``), polling from then on.
+    Widgets the viewer may not see, inline or lazy, are left out.
     """
-    collector = InlineWidgets()
+    collector = InlineWidgets(request)
     html = render_to_string(template_name, {**(context or {}), **collector.context}, request)
     return HttpResponse(await collector.fill(html), status=status)
 

@@ -10,6 +10,9 @@ The tag does no I/O. A lazy widget is the frame in its ``loading`` state,
 which htmx loads from the widget endpoint. An ``inline`` one is a marker that
 ``widgets.render.inline.render_with_widgets`` replaces with the loaded widget; in a
 template rendered any other way it falls back to the lazy placeholder.
+In a template rendered by ``render_with_widgets``, widgets the viewer may not
+see are left out, lazy ones too; rendered any other way, a lazy widget's
+endpoint answers such a viewer with its 403 fragment.
 Parameters are checked with the widget's form as the tag renders: invalid
 ones, and an unknown widget, render the frame's error states instead.
 """
@@ -84,10 +87,10 @@ class WidgetNode(template.Node):
         if errors := param_errors(widget, form, data):
             invalid = WidgetFrame(widget.name, widget.title, "error", "", param_errors=errors)
             return render_frame(context, invalid)
+        collector = context.get(COLLECTOR_CONTEXT_KEY)
+        if isinstance(collector, InlineWidgets):
+            return collector.add(widget, form.cleaned_data, is_lazy=not self.is_inline)
         if self.is_inline:
-            collector = context.get(COLLECTOR_CONTEXT_KEY)
-            if isinstance(collector, InlineWidgets):
-                return collector.add(widget, form.cleaned_data)
             warn_inline_without_collector(context.template_name or "A template")
         return render_frame(context, loading_frame(widget, form.cleaned_data))
 

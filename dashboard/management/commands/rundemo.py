@@ -16,6 +16,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from dashboard.demo_users import credentials_text
+
 
 def port_is_free(port: int) -> bool:
     with socket.socket() as probe:
@@ -99,6 +101,7 @@ class Command(BaseCommand):
             ),
         ]
         self.stdout.write(self.style.SUCCESS(f"Demo dashboard: http://{host}:{port}/  (Ctrl-C stops it)"))
+        self.stdout.write(f"Log in as one of the demo users:\n{credentials_text()}")
         stopping = False
 
         def stop(signum: int, frame: object) -> None:

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dashboard.demo_data import OrderDraft, build_customers, build_orders, build_products, order_times
+from dashboard.demo_users import ensure_demo_users
 from dashboard.models import Customer, Order, Product
 
 BATCH_SIZE = 5_000
@@ -44,6 +45,9 @@ class Command(BaseCommand):
             raise CommandError("--orders must be 0 or more.")
         if days < 1:
             raise CommandError("--days must be 1 or more.")
+        users = ensure_demo_users()
+        names = ", ".join(user.username for user in users)
+        self.stdout.write(f"Demo users: {names} (rundemo prints their passwords).")
         existing = Order.objects.count()
         if existing and not force:
             self.stdout.write(f"Demo data already present ({existing} orders); use --force to reseed.")

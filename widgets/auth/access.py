@@ -1,0 +1,79 @@
+"""Who may see a widget or a dashboard: its declared rules, checked for one request.
+
+Widgets and dashboards declare the same three rules (``AccessRules``)::
+
+    @register
+    class RevenueWidget(KpiWidget):
+        name = "revenue"
+        permissions = ("shop.view_revenue",)      # Django permissions, all required
+
+        async def can_view(self, user, request):  # a rule of its own: staff only, own team…
+            return user.is_staff
+
+A declaration that is ``public`` may be seen by anyone. Any other needs a
+logged-in user while ``WIDGETS_LOGIN_REQUIRED`` is on (the default), then
+every permission it names, then its ``can_view``. The answer is a ``Verdict``:
+the caller decides what a refusal looks like (a login redirect, a 403
+fragment, a tile left out of the page).
+"""
+
+from typing import TYPE_CHECKING
+
+from django.http import HttpRequest, HttpResponse
+from django_htmx.http import HttpResponseClientRedirect
+
+from widgets.auth.rules import AccessRules, Verdict
+from widgets.conf import widget_settings
+from widgets.memo import MAX_KEY_TEXT
+
+if TYPE_CHECKING:
+    from widgets.auth.users import User
+
+
+async def request_user(request: HttpRequest) -> "User":
+    """The request's user: ``request.auser()`` when a middleware provides it, else anonymous."""
+    from django.contrib.auth.models import AnonymousUser  # the auth app's models: loaded by then
+
+    auser = getattr(request, "auser", None)
+    return AnonymousUser() if auser is None else await auser()
+
+
+async def check_access(rules: AccessRules, request: HttpRequest) -> Verdict:
+    """Whether this request's user may see ``rules``' widget or dashboard."""
+    if rules.public:
+        return Verdict.ALLOWED
+    user = await request_user(request)
+    refused = Verdict.FORBIDDEN if user.is_authenticated else Verdict.LOGIN_REQUIRED
+    if not user.is_authenticated and widget_settings.LOGIN_REQUIRED:
+        return refused
+    # A custom user model without PermissionsMixin has no permissions to check.
+    ahas_perms = getattr(user, "ahas_perms", None)
+    if rules.permissions and (ahas_perms is None or not await ahas_perms(rules.permissions)):
+        return refused
+    if not await rules.can_view(user, request):
+        return refused
+    return Verdict.ALLOWED
+
+
+async def may_see(rules: AccessRules, request: HttpRequest) -> bool:
+    return await check_access(rules, request) is Verdict.ALLOWED
+
+
+def login_redirect(request: HttpRequest) -> HttpResponse:
+    """Off to the login page, and back here afterwards.
+
+    An htmx request (a widget polling after its session expired) gets
+    ``HX-Redirect``, so the whole page goes to the login page and comes back to
+    the page it was on, instead of a login form swapped into a tile.
+    """
+    from django.contrib.auth.views import redirect_to_login  # imports the auth app's models
+
+    htmx = getattr(request, "htmx", None)
+    if htmx:
+        back = htmx.current_url_abs_path
+        if not back or len(back) > MAX_KEY_TEXT:
+            back = "/"
+        login = redirect_to_login(back)
+        return HttpResponseClientRedirect(login["Location"])
+    back = request.get_full_path()
+    return redirect_to_login(back if len(back) <= MAX_KEY_TEXT else request.path)
