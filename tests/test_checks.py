@@ -2,7 +2,7 @@ import pytest
 from django.core.management import call_command
 
 from tests.forms import FiltersForm
-from widgets import Dashboard, Tile, dashboards
+from widgets import Dashboard, Tile, checks, dashboards
 from widgets.base import Widget
 from widgets.builtin.kpi import KpiWidget
 from widgets.checks import check_embed_origins, check_embed_revocation_seconds, check_widgets
@@ -141,3 +141,27 @@ def test_a_dashboard_tile_fixing_parameters_its_widget_refuses_is_an_error():
 
 def test_the_demo_dashboards_pass_their_checks():
     assert check_dashboards() == []
+
+
+def test_login_required_without_a_middleware_that_gives_requests_a_user_is_an_error(settings):
+    settings.WIDGETS_LOGIN_REQUIRED = True
+    settings.MIDDLEWARE = ["django_htmx.middleware.HtmxMiddleware", "widgets.middleware.WidgetsMiddleware"]
+    errors = checks.check_auth_middleware()
+    assert [error.id for error in errors] == ["widgets.E010"]
+    assert "widgets.auth.middleware.AuthMiddleware" in errors[0].hint
+
+
+@pytest.mark.parametrize(
+    "middleware",
+    ["widgets.auth.middleware.AuthMiddleware", "django.contrib.auth.middleware.AuthenticationMiddleware"],
+)
+def test_either_user_middleware_satisfies_the_login_check(settings, middleware):
+    settings.WIDGETS_LOGIN_REQUIRED = True
+    settings.MIDDLEWARE = ["django_htmx.middleware.HtmxMiddleware", middleware]
+    assert checks.check_auth_middleware() == []
+
+
+def test_without_login_required_no_user_middleware_is_needed(settings):
+    settings.WIDGETS_LOGIN_REQUIRED = False
+    settings.MIDDLEWARE = ["django_htmx.middleware.HtmxMiddleware"]
+    assert checks.check_auth_middleware() == []

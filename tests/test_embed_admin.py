@@ -4,13 +4,14 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 from django.core.exceptions import ValidationError
 from django.core.handlers.asgi import ASGIHandler
 from django.test import AsyncClient, AsyncRequestFactory
 
 from tests.forms import FiltersForm
 from widgets.builtin.kpi import Kpi, KpiWidget
+from widgets.embed.admin import NOT_VISIBLE
 from widgets.embed.signing import read_embed
 from widgets.models import EmbedLink
 from widgets.registry import registry
@@ -185,3 +186,45 @@ async def test_dashboard_and_embed_responses_set_no_cookie():
     response = await ASGIHandler().get_response_async(request)
     assert response.status_code == 200
     assert not response.cookies
+
+
+class SecretEmbedWidget(KpiWidget):
+    """A widget only holders of a permission may see."""
+
+    name = "embed_admin_secret"
+    title = "Secret"
+    permissions = ("auth.view_group",)
+
+    async def load(self, params):
+        return {"kpis": [Kpi("Secret", "7")]}
+
+
+@pytest.fixture
+async def limited_staff_client(settings):
+    """Staff who may manage embed links, but not see the secret widget."""
+    registry.register(SecretEmbedWidget)
+    settings.WIDGETS_LOGIN_REQUIRED = True
+    user = await User.objects.acreate_user("helper", password="a-long-password", is_staff=True)
+    for codename in ("add_embedlink", "change_embedlink", "view_embedlink"):
+        await user.user_permissions.aadd(await Permission.objects.aget(codename=codename))
+    client = AsyncClient()
+    await client.aforce_login(user)
+    yield client
+    registry.unregister(SecretEmbedWidget.name)
+
+
+@db
+async def test_the_admin_offers_only_the_widgets_its_user_may_see(limited_staff_client):
+    page = (await limited_staff_client.get(ADD_URL)).content.decode()
+    assert 'value="embed_admin_plain"' in page
+    assert 'value="embed_admin_secret"' not in page
+
+
+@db
+async def test_a_user_cannot_make_an_embed_link_to_a_widget_they_may_not_see(limited_staff_client):
+    response = await add_embed_link(limited_staff_client, widget_name=SecretEmbedWidget.name)
+    assert response.status_code == 200
+    assert NOT_VISIBLE in response.content.decode()
+    assert await EmbedLink.objects.acount() == 0
+    allowed = await add_embed_link(limited_staff_client, widget_name=PlainEmbedWidget.name)
+    assert allowed.status_code == 302

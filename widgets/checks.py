@@ -70,6 +70,30 @@ def check_htmx_middleware(
     ]
 
 
+USER_MIDDLEWARE = (
+    "widgets.auth.middleware.AuthMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+)
+
+
+@register()
+def check_auth_middleware(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """Access rules read ``request.auser()``: without a middleware that sets it, everyone is anonymous."""
+    if not widget_settings.LOGIN_REQUIRED or any(path in settings.MIDDLEWARE for path in USER_MIDDLEWARE):
+        return []
+    return [
+        Error(
+            "Widgets and dashboards need a logged-in user (WIDGETS_LOGIN_REQUIRED), but no middleware "
+            "gives requests their user, so every visitor would be sent to the login page.",
+            hint="Add 'widgets.auth.middleware.AuthMiddleware' to MIDDLEWARE (or Django's session and "
+            "authentication middleware), or set WIDGETS_LOGIN_REQUIRED = False.",
+            id="widgets.E010",
+        )
+    ]
+
+
 @register()
 def check_embed_origins(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[CheckMessage]:
     """Each allowed embed origin is ``*`` or ``scheme://host[:port]``: the browser compares them exactly."""

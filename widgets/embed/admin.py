@@ -1,14 +1,16 @@
 """The admin for embed links: staff pick a widget and parameters, copy the signed URL, and revoke it."""
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from asgiref.sync import async_to_sync
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 
+from widgets.auth import may_see
 from widgets.conf import widget_settings
 from widgets.embed.models import EmbedLink
 from widgets.embed.signing import static_file_url
@@ -16,6 +18,7 @@ from widgets.embed.views import DEFAULT_HEIGHT, DEFAULT_WIDTH, IFRAME_TEMPLATE
 from widgets.registry import registry
 
 SNIPPETS_TEMPLATE = "widgets/admin/embed_snippets.html"
+NOT_VISIBLE = "Choose a widget from the list: you can share only the widgets you may see."
 
 if TYPE_CHECKING:
     EmbedLinkAdminBase = admin.ModelAdmin[EmbedLink]
@@ -86,6 +89,22 @@ class EmbedLinkAdmin(EmbedLinkAdminBase):
             "embed_script_url": static_file_url("widgets/embed.js"),
         }
         return render_to_string(SNIPPETS_TEMPLATE, context)
+
+    def get_form(
+        self, request: HttpRequest, obj: EmbedLink | None = None, change: bool = False, **kwargs: Any
+    ) -> type["ModelForm[EmbedLink]"]:
+        """The link form, offering and accepting only the widgets this user may see."""
+        base = super().get_form(request, obj, change, **kwargs)
+        visible = {widget.name for widget in registry if async_to_sync(may_see)(widget, request)}
+
+        class EmbedLinkForm(base):  # type: ignore[valid-type,misc]
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, **kwargs)
+                field = self.fields["widget_name"]
+                field.choices = [choice for choice in field.choices if choice[0] in visible or not choice[0]]
+                field.error_messages["invalid_choice"] = NOT_VISIBLE
+
+        return EmbedLinkForm
 
     def save_model(
         self, request: HttpRequest, obj: EmbedLink, form: "ModelForm[EmbedLink]", change: bool
