@@ -5,9 +5,11 @@
 - ``policy``: how long a widget's value is fresh, then stale;
 - ``results``: what a load leaves (an entry or a failure) and what a lookup gives;
 - ``redis_link``: the optional Redis client, and its cool-down after failures;
-- ``store``: ``WidgetCache``, the in-process store, single-flight within and across processes.
+- ``store``: ``WidgetCache``, the in-process store, single-flight within and across processes;
+- ``admission``: the bound on distinct loads in flight per process, and ``Overloaded`` past it.
 """
 
+from widgets.cache.admission import Overloaded
 from widgets.cache.codec import register as register_cached_type
 from widgets.cache.keys import cache_key
 from widgets.cache.policy import CachePolicy, cache_policy
@@ -19,6 +21,7 @@ __all__ = [
     "CachePolicy",
     "CachedResult",
     "LoadFailure",
+    "Overloaded",
     "WidgetCache",
     "aclose_cache",
     "cache_key",

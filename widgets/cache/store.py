@@ -19,6 +19,10 @@ that stores the value, after the process's own requests have their answer.
 Within a process, concurrent loads of one key share one task. When Redis
 fails the cache logs it (at most once a minute), carries on in-process, and
 tries Redis again after a short cool-down.
+
+A process runs at most ``WIDGETS_MAX_LOADS_IN_FLIGHT`` distinct loads at once
+(``admission``): a request that would start one more gets ``Overloaded``, while
+requests that join a load in flight or find a value, even a stale one, never do.
 """
 
 import asyncio
@@ -38,6 +42,7 @@ from redis.asyncio import Redis
 
 from widgets.base import Widget
 from widgets.cache import codec
+from widgets.cache.admission import LoadAdmission, Overloaded
 from widgets.cache.keys import cache_key
 from widgets.cache.policy import CachePolicy, cache_policy, is_cached
 from widgets.cache.redis_link import REDIS_ERRORS, RELEASE_LOCK, RedisLink
@@ -98,6 +103,7 @@ class WidgetCache:
         self._reads: dict[str, asyncio.Future[None]] = {}
         self._redis_writes: set[asyncio.Task[None]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self.admission = LoadAdmission()
         self.redis = RedisLink()
 
     async def get_or_load(
@@ -105,12 +111,18 @@ class WidgetCache:
     ) -> CachedResult:
         """The widget's value for ``params``: from the cache when fresh, else loaded once for everyone.
 
-        ``key`` is ``cache_key(widget, params)``, for a caller that keeps it.
+        ``key`` is ``cache_key(widget, params)``, for a caller that keeps it. Raises
+        ``Overloaded`` when it would start a load and the process runs as many as it may.
         """
         policy = cache_policy(widget)
-        if not is_cached(policy):
-            return self._result(await self._run_load(widget, params))
         self._bind_loop()
+        if not is_cached(policy):
+            admission = self.admission
+            admission.admit()
+            try:
+                return self._result(await self._run_load(widget, params))
+            finally:
+                admission.release()
         key = key or cache_key(widget, params)
         entry, failure = self._read_local(key, policy)
         is_known_here = entry is not None or failure is not None
@@ -123,13 +135,17 @@ class WidgetCache:
         if (recent_failure := self._recent(failure)) is not None:
             # It failed moments ago: answer with that rather than load again.
             return self._result(recent_failure, stale=entry)
-        flight = self._start_load(widget, params, key, policy, is_refresh=entry is not None)
         if entry is None:
-            outcome = await self._wait_for(flight)
+            outcome = await self._wait_for(self._start_load(widget, params, key, policy, is_refresh=False))
             if isinstance(outcome, LoadFailure):
                 # Served stale if Redis held a value its load could not refresh.
                 return self._result(outcome, stale=self._read_local(key, policy)[0])
             return self._result(outcome)
+        try:
+            flight = self._start_load(widget, params, key, policy, is_refresh=True)
+        except Overloaded:
+            # No place for its refresh now: the stale value is served as it is.
+            return self._result(failure or entry, stale=entry)
         wait = widget_settings.CACHE_REVALIDATE_WAIT
         if wait > 0:
             done, _ = await asyncio.wait({flight.task}, timeout=wait)
@@ -179,6 +195,7 @@ class WidgetCache:
         self._redis_writes.clear()
         self._slots.clear()
         self._slots_bytes = 0
+        self.admission = LoadAdmission()  # loads of another loop, never awaited, are counted no more
         await self.redis.aclose()
         self.redis.reset()
 
@@ -352,8 +369,9 @@ class WidgetCache:
     def _bind_loop(self) -> None:
         loop = asyncio.get_running_loop()
         if self._loop is not loop:
-            # Tasks of another (finished) loop cannot be awaited here.
+            # Tasks of another (finished) loop cannot be awaited here, nor will they end and be counted out.
             self._loop, self._in_flight, self._reads, self._redis_writes = loop, {}, {}, set()
+            self.admission = LoadAdmission()
 
     def _joinable_flight(self, key: str) -> _Flight | None:
         """The load of ``key`` in flight here, unless it is being cancelled (everyone waiting left)."""
@@ -363,14 +381,21 @@ class WidgetCache:
     def _start_load(
         self, widget: Widget, params: Mapping[str, Any], key: str, policy: CachePolicy, *, is_refresh: bool
     ) -> _Flight:
-        """Join the load of ``key`` in flight in this process, or start it."""
+        """Join the load of ``key`` in flight in this process, or start it if admitted (else ``Overloaded``).
+
+        A place is taken per load started, and given back when its task ends.
+        """
         flight = self._joinable_flight(key)
         if flight is None:
+            admission = self.admission
+            admission.admit()
             # A refresh outlives the request that started it: give it a context of its own.
             context = contextvars.Context() if is_refresh else None
             load = self._load_in_flight(widget, params, key, policy, in_own_context=is_refresh)
-            flight = _Flight(asyncio.create_task(load, context=context), is_refresh)
-            self._in_flight[key] = flight
+            task = asyncio.create_task(load, context=context)
+            # Given back however the task ends, even cancelled before its first step.
+            task.add_done_callback(lambda _: admission.release())
+            flight = self._in_flight[key] = _Flight(task, is_refresh)
             return flight
         load_prepared()  # the flight sends what it sends; this request sends nothing
         if is_refresh:

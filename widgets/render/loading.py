@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 
 from widgets.base import Widget
-from widgets.cache import CachedResult, get_or_load
+from widgets.cache import CachedResult, Overloaded, get_or_load
 from widgets.registry import registry
 from widgets.render.frames import WidgetFrame, param_errors, widget_url
 from widgets.request_types import HtmxHttpRequest
@@ -15,14 +15,18 @@ from widgets.request_types import HtmxHttpRequest
 async def frame_for(
     request: HtmxHttpRequest, name: str, data: Mapping[str, Any], *, url: str | None = None
 ) -> tuple[WidgetFrame, int]:
-    """The widget ``name`` with the raw parameters ``data``: loaded (200), invalid (400) or unknown (404)."""
+    """The widget ``name`` with the raw parameters ``data``: loaded (200), invalid (400) or unknown (404).
+
+    503 when the process would not start its load (``overloaded_frame``).
+    """
     widget = registry.get(name)
     if widget is None:
         return WidgetFrame(name, "Unknown widget", "error", request.get_full_path()), 404
     form = widget.bind_params(data)
     if not form.is_valid():
         return invalid_frame(widget, request, data, form), 400
-    return await load_frame(widget, form.cleaned_data, url=url), 200
+    frame = await load_frame(widget, form.cleaned_data, url=url)
+    return frame, 503 if frame.state == "overloaded" else 200
 
 
 async def load_frame(
@@ -32,10 +36,15 @@ async def load_frame(
 
     The frame refreshes from ``url``: by default the widget endpoint with ``params``;
     an embed page gives its own URL, so its widget polls the embed URL. ``key``
-    is the cache key, for a caller that keeps it.
+    is the cache key, for a caller that keeps it. A load the process refuses to
+    start gives the overloaded frame, which asks again later.
     """
-    result = await get_or_load(widget, params, key=key)
-    return result_frame(widget, result, url or widget_url(widget.name, params))
+    url = url or widget_url(widget.name, params)
+    try:
+        result = await get_or_load(widget, params, key=key)
+    except Overloaded as refusal:
+        return overloaded_frame(widget, url, refusal.retry_after_seconds)
+    return result_frame(widget, result, url)
 
 
 def result_frame(widget: Widget, result: CachedResult, url: str) -> WidgetFrame:
@@ -53,6 +62,17 @@ def result_frame(widget: Widget, result: CachedResult, url: str) -> WidgetFrame:
         loaded_at=result.loaded_at,
         age_seconds=None if value is None else int(result.age_seconds),
     )
+
+
+def overloaded_frame(widget: Widget, url: str, retry_after_seconds: int) -> WidgetFrame:
+    """The frame of a widget whose load the process refused: it says so, and asks ``url`` again later.
+
+    Its request (``hx-trigger="load delay:…"``) goes out after ``retry_after_seconds``,
+    wherever it is shown: a tile of a streamed page, a lazy placeholder's answer, a
+    refresh. Another refusal swaps in another such frame, so the widget never stays
+    in ``loading``.
+    """
+    return WidgetFrame(widget.name, widget.title, "overloaded", url, retry_after_seconds=retry_after_seconds)
 
 
 def invalid_frame(
