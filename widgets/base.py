@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 from django import forms
 
 from widgets.auth import AccessRules
+from widgets.builtin.tabular import DataTable, HasDataTable
 
 
 class NoParams(forms.Form):
@@ -95,6 +96,17 @@ class Widget(AccessRules):
         """Bind raw query values to the parameters form, keeping only the query keys it reads."""
         keys = query_keys(self.params_form)
         return self.params_form(data={key: data[key] for key in keys if key in data})
+
+    def data_table(self, value: Mapping[str, Any]) -> DataTable | None:
+        """What an export of the loaded ``value`` holds: its first value with ``as_data_table()``.
+
+        ``None``: nothing to export (no download menu; the export URLs answer 404).
+        Override it to choose another value, or to offer none.
+        """
+        for item in value.values():
+            if isinstance(item, HasDataTable):
+                return item.as_data_table()
+        return None
 
     @property
     def ready_template(self) -> str:

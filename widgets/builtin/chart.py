@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from widgets.base import Widget
+from widgets.builtin.tabular import DataTable
 
 CHART_WIDTH = 600
 CHART_HEIGHT = 200
@@ -41,6 +42,14 @@ class BarChart:
         return (
             f"{self.title}: {self.total:,.0f} {self.unit} over {len(self.bars)} intervals, "
             f"peak {peak.value:,.0f} at {peak.label}"
+        )
+
+    def as_data_table(self) -> DataTable:
+        """A row per bar: its label and its value (the table under the chart has the same columns)."""
+        return DataTable(
+            ["Time", self.unit[:1].upper() + self.unit[1:]],
+            [[bar.label, bar.value] for bar in self.bars],
+            self.title,
         )
 
 

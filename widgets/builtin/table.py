@@ -1,20 +1,30 @@
 """Tables, and tables of shares with a bar per row."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
 from widgets.base import Widget
+from widgets.builtin.tabular import Cell, DataTable
 
 
 @dataclass(frozen=True)
 class Table:
-    """Cells are display strings; ``numeric`` lists the right-aligned columns."""
+    """Cells are display strings; ``numeric`` lists the right-aligned columns.
+
+    ``values`` are the plain values behind the rows (numbers, dates), one row
+    each, for exports: without them an export has the display strings.
+    """
 
     columns: list[str]
     rows: list[list[str]]
     caption: str = ""
     numeric: frozenset[int] = frozenset()
     empty_message: str = "Nothing to show yet."
+    values: Sequence[Sequence[Cell]] | None = None
+
+    def as_data_table(self) -> DataTable:
+        return DataTable(self.columns, self.rows if self.values is None else self.values, self.caption)
 
 
 class TableWidget(Widget):
