@@ -33,10 +33,13 @@ class Context:
     # Memos the app servers keep nothing in (``--memos-off``): what a memo is worth, measured.
     memos_off: str = ""
 
-    def app_env(self, database_url: str, **bench: str) -> dict[str, str]:
+    def app_env(self, database_url: str, *, login_required: bool = False, **bench: str) -> dict[str, str]:
         """The environment of an app server: bench settings, the given database, the bench Redis.
 
-        ``bench`` adds ``BENCH_*`` variables, e.g. ``upstream_url=...`` sets ``BENCH_UPSTREAM_URL``.
+        ``login_required`` is the project's ``LOGIN_REQUIRED``: off for scenarios
+        whose pages and widgets name no rules (the bench's own), so their viewers
+        stay anonymous; on where viewers log in (S2, S6). ``bench`` adds
+        ``BENCH_*`` variables, e.g. ``upstream_url=...`` sets ``BENCH_UPSTREAM_URL``.
         """
         from bench.servers import base_env
 
@@ -49,6 +52,7 @@ class Context:
                 "DEBUG": "0",
                 "ALLOWED_HOSTS": "127.0.0.1,localhost",
                 "LOG_LEVEL": "WARNING",
+                "LOGIN_REQUIRED": "1" if login_required else "0",
             }
         )
         env.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production")
