@@ -18,6 +18,9 @@ REQUEST_TIMEOUT_SECONDS = 30.0
 MAX_HEADER_LINES = 100
 BROWSER_CONNECTIONS_PER_HOST = 6
 SETTLED_STATES = frozenset({"ready", "stale"})
+# Answers that turn a viewer away: redirects (to the login page, say), and 401 and 403.
+REFUSED_STATUSES = frozenset({301, 302, 303, 307, 308, 401, 403})
+REDIRECTED = "HX-Redirect"  # the state of a widget whose answer sent the whole page elsewhere
 
 
 class HttpError(Exception):
@@ -34,6 +37,11 @@ class Response:
     headers: dict[str, str]
     body: bytes
     seconds: float
+
+    @property
+    def is_refused(self) -> bool:
+        """Redirected (to the login page, say; htmx's ``HX-Redirect`` too) or refused (401, 403)."""
+        return self.status in REFUSED_STATUSES or "hx-redirect" in self.headers
 
 
 class HttpConnection:
@@ -202,6 +210,8 @@ class PageView:
     requests: int
     states: dict[str, str] = field(default_factory=dict)
     error: str | None = None
+    # Requests of this view that were redirected or refused (``Response.is_refused``).
+    refused: int = 0
 
     @property
     def is_complete(self) -> bool:
@@ -214,24 +224,39 @@ def htmx_headers(page_url: str) -> dict[str, str]:
     return {"HX-Request": "true", "HX-Current-URL": page_url, "Accept": "*/*"}
 
 
-async def view_page(pool: ConnectionPool, origin: str, path: str) -> PageView:
-    """GET ``path``, then every widget still loading in it, concurrently, as htmx would."""
+async def view_page(pool: ConnectionPool, origin: str, path: str, *, cookie: str | None = None) -> PageView:
+    """GET ``path``, then every widget still loading in it, concurrently, as htmx would.
+
+    ``cookie`` (a ``Cookie`` header's value: a logged-in viewer's session) goes
+    with the page's request and every widget's, as a browser sends it.
+    """
     started = time.perf_counter()
     requests = 1
+    cookies = {"Cookie": cookie} if cookie else {}
     try:
-        page = await pool.get(path, {"Accept": "text/html"})
+        page = await pool.get(path, {"Accept": "text/html"} | cookies)
         if page.status != 200:
             error = f"page answered HTTP {page.status}"
-            return PageView(time.perf_counter() - started, requests, error=error)
+            return PageView(
+                time.perf_counter() - started, requests, error=error, refused=int(page.is_refused)
+            )
         roots = widget_roots(page.body)
         lazy = [root for root in roots.values() if root.state == "loading" and root.hx_get]
         requests += len(lazy)
-        headers = htmx_headers(origin + path)
+        headers = htmx_headers(origin + path) | cookies
         fragments = await asyncio.gather(*(pool.get(str(root.hx_get), headers) for root in lazy))
     except HttpError as error:
         return PageView(time.perf_counter() - started, requests, error=str(error))
     states = {name: root.state for name, root in roots.items()}
     for root, fragment in zip(lazy, fragments, strict=True):
-        loaded = widget_roots(fragment.body).get(root.name)
-        states[root.name] = loaded.state if fragment.status == 200 and loaded else f"HTTP {fragment.status}"
-    return PageView(time.perf_counter() - started, requests, states)
+        states[root.name] = fragment_state(root.name, fragment)
+    refused = sum(fragment.is_refused for fragment in fragments)
+    return PageView(time.perf_counter() - started, requests, states, refused=refused)
+
+
+def fragment_state(name: str, fragment: Response) -> str:
+    """The state a widget's answer leaves it in; a redirect or another status is not a widget state."""
+    if "hx-redirect" in fragment.headers:
+        return REDIRECTED  # a 200 without the widget: htmx leaves the page
+    loaded = widget_roots(fragment.body).get(name)
+    return loaded.state if fragment.status == 200 and loaded else f"HTTP {fragment.status}"
