@@ -25,12 +25,20 @@ from bench.scenarios import (
     s3_fan_in,
     s4_concurrency,
     s5_parallel_orm,
+    s6_logged_in,
 )
 from bench.servers import DATA_DIR
 
 SCENARIOS: dict[str, ModuleType] = {
     module.KEY: module
-    for module in (s1_time_to_visible, s2_throughput, s3_fan_in, s4_concurrency, s5_parallel_orm)
+    for module in (
+        s1_time_to_visible,
+        s2_throughput,
+        s3_fan_in,
+        s4_concurrency,
+        s5_parallel_orm,
+        s6_logged_in,
+    )
 }
 S3_SECONDS = 30.0
 QUICK_S3_SECONDS = 10.0
