@@ -5,6 +5,11 @@ points there, else SQLite), migrates and seeds it, starts the demo upstream
 and the app on free ports, and launches one headless Chromium. Each test gets
 a fresh browser context and a healthy upstream.
 
+Dashboards and widgets need a login: ``page`` is logged in as the demo's
+``admin``, who sees every widget. Each demo user logs in once per run,
+through the login page (``Visitors``); a test's context starts with that
+login's cookies. Embeds, which need none, are opened anonymously.
+
 For embedding, two more websites run on ports of their own: a partner's,
 whose origin the app lists in ``EMBED_ALLOWED_ORIGINS``, and a stranger's,
 which it does not.
@@ -23,7 +28,7 @@ import pytest
 from playwright.sync_api import Browser, Error, Page, expect, sync_playwright
 from psycopg import sql
 
-from e2e.pages import WIDGET_NAMES, BrowserErrors, Dashboard, HostPage, browser_tab
+from e2e.pages import ADMIN, WIDGET_NAMES, BrowserErrors, Dashboard, HostPage, Visitors, logged_in_http_client
 from e2e.servers import (
     PROJECT_ROOT,
     BackgroundProcess,
@@ -182,7 +187,7 @@ def warm_up(server: Server) -> None:
     The first requests compile templates, open the first database connection
     and build the HTTP client; on a busy 2-core machine that alone can pass 1 s.
     """
-    with httpx.Client(base_url=server.url, timeout=10.0) as client:
+    with logged_in_http_client(server.url, ADMIN) as client:
         for name in WIDGET_NAMES:
             client.get(f"/widgets/{name}/")
 
@@ -243,10 +248,23 @@ def browser_errors() -> BrowserErrors:
     return BrowserErrors()
 
 
+@pytest.fixture(scope="package")
+def visitors(browser: Browser, app_server: Server) -> Visitors:
+    """Anonymous visitors and the demo's users, each logged in once (package-scoped, like ``browser``)."""
+    return Visitors(browser, app_server.url, EXPECT_TIMEOUT_MS)
+
+
 @pytest.fixture
-def page(browser: Browser, app_server: Server, browser_errors: BrowserErrors) -> Iterator[Page]:
-    """A tab in a fresh browser context on the live server, its errors recorded."""
-    with browser_tab(browser, app_server.url, browser_errors, EXPECT_TIMEOUT_MS) as tab:
+def page(visitors: Visitors, browser_errors: BrowserErrors) -> Iterator[Page]:
+    """A tab in a fresh browser context on the live server, logged in as ``admin``, its errors recorded."""
+    with visitors.tab(ADMIN, browser_errors) as tab:
+        yield tab
+
+
+@pytest.fixture
+def anonymous_page(visitors: Visitors, browser_errors: BrowserErrors) -> Iterator[Page]:
+    """A tab in a fresh browser context on the live server, logged in as no one, its errors recorded."""
+    with visitors.tab(None, browser_errors) as tab:
         yield tab
 
 
@@ -256,9 +274,11 @@ def dashboard(page: Page) -> Dashboard:
 
 
 @pytest.fixture
-def page_without_js(browser: Browser, app_server: Server) -> Iterator[Page]:
-    """A tab in a browser context with JavaScript disabled."""
-    context = browser.new_context(base_url=app_server.url, java_script_enabled=False)
+def page_without_js(browser: Browser, app_server: Server, visitors: Visitors) -> Iterator[Page]:
+    """A tab in a browser context with JavaScript disabled, logged in as ``admin``."""
+    context = browser.new_context(
+        base_url=app_server.url, java_script_enabled=False, storage_state=visitors.storage_state(ADMIN)
+    )
     context.set_default_timeout(EXPECT_TIMEOUT_MS)
     yield context.new_page()
     context.close()
@@ -269,12 +289,14 @@ def page_file_name(item: pytest.Item) -> str:
 
 
 @pytest.fixture
-def partner_page(page: Page, partner_site: StaticSite, request: pytest.FixtureRequest) -> HostPage:
-    """A page of the partner's site, opened in the test's tab."""
-    return HostPage(page, partner_site, page_file_name(request.node))
+def partner_page(anonymous_page: Page, partner_site: StaticSite, request: pytest.FixtureRequest) -> HostPage:
+    """A page of the partner's site, opened in the test's tab: its visitors have no session of ours."""
+    return HostPage(anonymous_page, partner_site, page_file_name(request.node))
 
 
 @pytest.fixture
-def stranger_page(page: Page, stranger_site: StaticSite, request: pytest.FixtureRequest) -> HostPage:
-    """A page of the stranger's site, opened in the test's tab."""
-    return HostPage(page, stranger_site, page_file_name(request.node))
+def stranger_page(
+    anonymous_page: Page, stranger_site: StaticSite, request: pytest.FixtureRequest
+) -> HostPage:
+    """A page of the stranger's site, opened in the test's tab: its visitors have no session of ours."""
+    return HostPage(anonymous_page, stranger_site, page_file_name(request.node))

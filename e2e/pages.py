@@ -7,7 +7,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from string import Template
 
-from playwright.sync_api import Browser, ConsoleMessage, Error, Frame, FrameLocator, Locator, Page, expect
+import httpx
+import pytest
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Error,
+    Frame,
+    FrameLocator,
+    Locator,
+    Page,
+    StorageState,
+    expect,
+)
 
 from e2e.servers import EmbedLink, StaticSite
 
@@ -98,9 +110,18 @@ class BrowserErrors:
 
 
 @contextmanager
-def browser_tab(browser: Browser, base_url: str, errors: BrowserErrors, timeout_ms: float) -> Iterator[Page]:
-    """A tab in a fresh browser context on ``base_url``, its console and page errors kept in ``errors``."""
-    context = browser.new_context(base_url=base_url)
+def browser_tab(
+    browser: Browser,
+    base_url: str,
+    errors: BrowserErrors,
+    timeout_ms: float,
+    storage_state: StorageState | None = None,
+) -> Iterator[Page]:
+    """A tab in a fresh browser context on ``base_url``, its console and page errors kept in ``errors``.
+
+    With ``storage_state`` (what ``Visitors`` kept of a login) the context starts with its cookies.
+    """
+    context = browser.new_context(base_url=base_url, storage_state=storage_state)
     context.set_default_timeout(timeout_ms)
     page = context.new_page()
     page.on("console", errors.record_console)
@@ -109,6 +130,112 @@ def browser_tab(browser: Browser, base_url: str, errors: BrowserErrors, timeout_
         yield page
     finally:
         context.close()
+
+
+@dataclass(frozen=True)
+class Account:
+    """Someone who logs in: a username and its password."""
+
+    username: str
+    password: str
+
+
+# The demo's users (dashboard/demo_users.py, the README's "Demo users"), made by seed_demo.
+ADMIN = Account("admin", "admin-demo")  # a superuser: sees every dashboard and widget
+ANALYST = Account("analyst", "analyst-demo")  # revenue and customers, not staff: no uptime
+OPS = Account("ops", "ops-demo")  # staff without permissions: the operations dashboard, in part
+
+
+class LoginPage:
+    """The login page at ``/accounts/login/``: a username, a password and a button."""
+
+    path = "/accounts/login/"
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+
+    def open(self) -> None:
+        self.page.goto(self.path)
+
+    @property
+    def heading(self) -> Locator:
+        return self.page.get_by_role("heading", level=1)
+
+    @property
+    def alert(self) -> Locator:
+        return self.page.get_by_role("alert")
+
+    def log_in(self, account: Account) -> None:
+        """Fill in the form and send it; where it leads is the caller's to expect."""
+        self.page.get_by_label("Username").fill(account.username)
+        self.page.get_by_label("Password").fill(account.password)
+        self.page.get_by_role("button", name="Log in").click()
+
+
+class Visitors:
+    """The people who open the app: anonymous, or an account logged in once through the login page.
+
+    Each account logs in the first time a test needs it, in a tab of its own;
+    its cookies (``storage_state``) then start every new browser context of
+    that account, as a returning visitor's browser would.
+    """
+
+    def __init__(self, browser: Browser, base_url: str, timeout_ms: float) -> None:
+        self.browser = browser
+        self.base_url = base_url
+        self.timeout_ms = timeout_ms
+        self.states: dict[Account, StorageState] = {}
+
+    def storage_state(self, account: Account) -> StorageState:
+        if account not in self.states:
+            self.states[account] = self.log_in(account)
+        return self.states[account]
+
+    def log_in(self, account: Account) -> StorageState:
+        errors = BrowserErrors()
+        with browser_tab(self.browser, self.base_url, errors, self.timeout_ms) as page:
+            login = LoginPage(page)
+            login.open()
+            login.log_in(account)
+            # Logged in, the login page sends one to the index of dashboards.
+            expect(page).to_have_url(re.compile(r"/dashboards/$"))
+            assert errors.page == []
+            return page.context.storage_state()
+
+    @contextmanager
+    def tab(self, account: Account | None, errors: BrowserErrors) -> Iterator[Page]:
+        """A tab in a fresh context, logged in as ``account`` or, with None, anonymous."""
+        state = None if account is None else self.storage_state(account)
+        with browser_tab(self.browser, self.base_url, errors, self.timeout_ms, state) as page:
+            yield page
+
+
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+@contextmanager
+def logged_in_http_client(base_url: str, account: Account, timeout: float = 10.0) -> Iterator[httpx.Client]:
+    """An HTTP client logged in as ``account`` through the login form: its CSRF token, then a POST.
+
+    Its cookie jar holds the session; it is closed when the ``with`` block ends.
+    """
+    with httpx.Client(base_url=base_url, timeout=timeout) as client:
+        form = client.get(LoginPage.path)
+        token = CSRF_INPUT.search(form.text)
+        if form.status_code != 200 or token is None:
+            pytest.fail(f"No login form at {base_url}{LoginPage.path} ({form.status_code})", pytrace=False)
+        credentials = {"username": account.username, "password": account.password}
+        answer = client.post(LoginPage.path, data={**credentials, "csrfmiddlewaretoken": token.group(1)})
+        if answer.status_code != 302:  # a refused login shows the form again, with 200
+            pytest.fail(
+                f"{account.username} could not log in at {base_url} ({answer.status_code})", pytrace=False
+            )
+        yield client
+
+
+def cookie_header(client: httpx.Client) -> str:
+    """The ``Cookie`` header a browser would send with the client's cookies (its session among them)."""
+    return "; ".join(f"{name}={value}" for name, value in client.cookies.items())
 
 
 ORDER_ID = re.compile(r"^#\d+$")

@@ -232,15 +232,15 @@ def test_tampered_link_is_refused_in_the_iframe(
 
 
 def test_tampered_link_is_refused_on_a_direct_visit(
-    page: Page, recent_orders_link: EmbedLink, browser_errors: BrowserErrors
+    anonymous_page: Page, recent_orders_link: EmbedLink, browser_errors: BrowserErrors
 ) -> None:
-    response = page.goto(recent_orders_link.tampered().url)
+    response = anonymous_page.goto(recent_orders_link.tampered().url)
 
     assert response is not None
     assert response.status == 403
-    refusal = page.locator('[data-embed-error="invalid"]')
+    refusal = anonymous_page.locator('[data-embed-error="invalid"]')
     expect(refusal.get_by_role("alert")).to_have_text(INVALID_MESSAGE)
-    expect(page.locator("section[data-widget]")).to_have_count(0)
+    expect(anonymous_page.locator("section[data-widget]")).to_have_count(0)
     assert browser_errors.unexpected(FORBIDDEN) == []
 
 
