@@ -1,6 +1,6 @@
 """Rendering: frames (a widget in a state, the DOM contract), their fragments, and responses.
 
-- ``frames``: ``WidgetFrame`` and the widget endpoint's URL;
+- ``frames``: ``WidgetFrame``, the widget endpoint's URL and its exports' URLs;
 - ``loading``: from a widget and raw or valid parameters to a frame, through the cache;
 - ``fragments``: a frame's HTML, kept per load;
 - ``responses``: a frame as the fragment htmx swaps in, or as a minimal page;
@@ -10,9 +10,13 @@
 
 from widgets.render.fragments import FRAGMENT_TEMPLATE, fragment_memo, render_fragment
 from widgets.render.frames import (
+    EXPORT_FORMATS,
+    ExportFormat,
+    ExportLink,
     ParamError,
     State,
     WidgetFrame,
+    export_url,
     forbidden_frame,
     loading_frame,
     param_errors,
@@ -30,11 +34,15 @@ from widgets.render.responses import fragment_response, render_frame
 
 __all__ = [
     "COLLECTOR_CONTEXT_KEY",
+    "EXPORT_FORMATS",
     "FRAGMENT_TEMPLATE",
+    "ExportFormat",
+    "ExportLink",
     "InlineWidgets",
     "ParamError",
     "State",
     "WidgetFrame",
+    "export_url",
     "forbidden_frame",
     "fragment_memo",
     "fragment_response",

@@ -18,10 +18,14 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 
 from widgets.base import Widget, query_values
 from widgets.memo import LruMemo
+from widgets.registry import registry
 from widgets.sources import SourceError
 
 # ``overloaded``: the process refused to start its load (``widgets.cache.Overloaded``); it retries soon.
 State = Literal["loading", "ready", "stale", "error", "overloaded"]
+# What a widget's values can be downloaded as (``widgets.export``), in the order its menu offers them.
+type ExportFormat = Literal["csv", "json"]
+EXPORT_FORMATS: tuple[ExportFormat, ...] = ("csv", "json")
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,28 @@ class WidgetFrame:
         return f"{age // 3600} h ago"
 
     @property
+    def export_links(self) -> list["ExportLink"]:
+        """The frame's download menu: its values as CSV and JSON, with the parameters it was loaded with.
+
+        Only a frame showing values (ready or stale) from the widget's own endpoint
+        offers one, and only when the widget has something to export
+        (``Widget.data_table``). An embed's frame polls its embed URL instead: a
+        signed link shows one view of one widget and nothing more.
+        """
+        if self.state not in ("ready", "stale"):
+            return []
+        path, _, query = self.url.partition("?")
+        if path != widget_path(self.name, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix()):
+            return []
+        widget = registry.get(self.name)
+        if widget is None or widget.data_table(self.body) is None:
+            return []
+        return [
+            ExportLink(kind.upper(), with_query(export_path(self.name, kind), query))
+            for kind in EXPORT_FORMATS
+        ]
+
+    @property
     def hx_trigger(self) -> str:
         if self.awaits_stream:
             return ""
@@ -125,6 +151,28 @@ def widget_url(widget_name: str, params: Mapping[str, Any] | None = None) -> str
     values = query_values(params or {})
     query = urlencode({key: value for key, value in values.items() if value not in (None, "")})
     return f"{url}?{query}" if query else url
+
+
+@dataclass(frozen=True)
+class ExportLink:
+    """A link of a frame's download menu: the format's name as shown, and its export URL."""
+
+    label: str
+    url: str
+
+
+def export_path(widget_name: str, export_format: ExportFormat) -> str:
+    return reverse("widgets:export", kwargs={"name": widget_name, "export_format": export_format})
+
+
+def export_url(widget_name: str, export_format: ExportFormat, params: Mapping[str, Any] | None = None) -> str:
+    """The URL of a widget's values as a download, with its parameters as ``widget_url`` gives them."""
+    query = widget_url(widget_name, params).partition("?")[2]
+    return with_query(export_path(widget_name, export_format), query)
+
+
+def with_query(path: str, query: str) -> str:
+    return f"{path}?{query}" if query else path
 
 
 def forbidden_frame(widget: Widget) -> WidgetFrame:
