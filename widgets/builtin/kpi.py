@@ -4,16 +4,18 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from widgets.base import Widget
+from widgets.charts import Sparkline
 
 
 @dataclass(frozen=True)
 class Kpi:
-    """One key figure; ``change`` is a fraction (0.12 for +12 %) or None."""
+    """One key figure; ``change`` is a fraction (0.12 for +12 %) or None; ``sparkline`` how it moved."""
 
     label: str
     value: str
     change: float | None = None
     detail: str = ""
+    sparkline: Sparkline | None = None
 
     @property
     def change_percent(self) -> str:

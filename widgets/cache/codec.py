@@ -28,13 +28,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from widgets.builtin.chart import Bar, BarChart
 from widgets.builtin.kpi import Kpi
 from widgets.builtin.rates import Rates
 from widgets.builtin.statuspage import Component
 from widgets.builtin.table import Share, Table
 from widgets.builtin.uptime import Check
 from widgets.cache.results import CacheEntry, LoadFailure
+from widgets.charts import CHART_TYPES
 
 
 class CodecError(ValueError):
@@ -211,5 +211,5 @@ _encoder = json.JSONEncoder(separators=(",", ":"))
 _decoder = json.JSONDecoder(object_hook=_decode_object)
 
 # What the cache stores, and the stock widgets' values: readable before this process has encoded one.
-for _cls in (CacheEntry, LoadFailure, Bar, BarChart, Check, Component, Kpi, Rates, Share, Table):
+for _cls in (CacheEntry, LoadFailure, Check, Component, Kpi, Rates, Share, Table, *CHART_TYPES):
     register(_cls)
