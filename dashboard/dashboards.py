@@ -11,7 +11,7 @@ from widgets import Dashboard, Tile, register
 class ShopDashboard(Dashboard):
     slug = "shop"
     title = "Shop dashboard"
-    description = "Revenue, orders, products and countries, in the currency and time range you pick."
+    description = "Revenue, orders, refunds, products and countries, in the currency and time range you pick."
     permissions = (VIEW_REVENUE,)
     filters_form = ShopFilters
     links = (("Widgets in a page", reverse_lazy("embed_example")),)
@@ -21,6 +21,8 @@ class ShopDashboard(Dashboard):
         Tile("service_status"),
         Tile("orders_over_time", span=2),
         Tile("uptime"),
+        Tile("revenue_over_time", span=2),
+        Tile("paid_vs_refunded"),
         Tile("top_products"),
         Tile("orders_by_country"),
         Tile("fx_rates"),

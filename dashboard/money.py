@@ -23,9 +23,18 @@ def fx_rate_source(currency: str) -> Source[Decimal]:
     return Source("fx-rate", load)
 
 
-def format_money(cents_eur: int | float | Decimal, rate: Decimal, currency: str) -> str:
-    amount = Decimal(cents_eur) / 100 * rate
+def in_currency(cents_eur: int | float | Decimal, rate: Decimal) -> Decimal:
+    """EUR cents as an amount of the currency ``rate`` converts to."""
+    return Decimal(cents_eur) / 100 * rate
+
+
+def format_amount(amount: Decimal | float, currency: str) -> str:
+    """``amount`` of ``currency`` with its symbol: "€1,234.50", "¥1,235"."""
     places = Decimal(1) if currency in ZERO_DECIMAL else Decimal("0.01")
-    amount = amount.quantize(places, rounding=ROUND_HALF_UP)
-    digits = f"{amount:,.0f}" if currency in ZERO_DECIMAL else f"{amount:,.2f}"
+    rounded = Decimal(str(amount)).quantize(places, rounding=ROUND_HALF_UP)
+    digits = f"{rounded:,.0f}" if currency in ZERO_DECIMAL else f"{rounded:,.2f}"
     return f"{SYMBOLS.get(currency, currency + ' ')}{digits}"
+
+
+def format_money(cents_eur: int | float | Decimal, rate: Decimal, currency: str) -> str:
+    return format_amount(in_currency(cents_eur, rate), currency)

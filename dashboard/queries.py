@@ -2,9 +2,11 @@
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import Avg, Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDay, TruncHour
+from django.utils import timezone
 
 from dashboard.models import Order
 from widgets import TimeWindow
@@ -21,26 +23,55 @@ async def revenue_cents(period: TimeWindow) -> int:
     return int(result["total"] or 0)
 
 
-async def orders_per_bucket(period: TimeWindow) -> list[tuple[datetime, int]]:
-    """Order counts per hour (ranges up to two days) or per day, empty buckets included."""
-    trunc = TruncHour if period.is_hourly else TruncDay
-    rows = (
-        Order.objects.filter(created_at__gte=period.start, created_at__lt=period.end)
-        .annotate(bucket=trunc("created_at"))
-        .values("bucket")
-        .annotate(count=Count("id"))
-        .order_by("bucket")
-    )
-    counts = {row["bucket"]: row["count"] async for row in rows}
+def bucket_starts(period: TimeWindow) -> list[datetime]:
+    """The start of every hour (ranges up to two days) or day that ``period`` touches, in order."""
     step = timedelta(hours=1) if period.is_hourly else timedelta(days=1)
     bucket = period.start.replace(minute=0, second=0, microsecond=0)
-    if not period.is_hourly:
-        bucket = bucket.replace(hour=0)
-    series = []
+    if not period.is_hourly:  # local days, as TruncDay counts them; a day is added by the wall clock
+        bucket = timezone.localtime(bucket).replace(hour=0)
+    starts = []
     while bucket < period.end:
-        series.append((bucket, counts.get(bucket, 0)))
+        starts.append(bucket)
         bucket += step
-    return series
+    return starts
+
+
+def per_bucket(period: TimeWindow, queryset: QuerySet[Order], **totals: Any) -> QuerySet[Any, Any]:
+    """``totals`` of ``queryset``'s orders of ``period`` per hour or day, as rows with a ``bucket``."""
+    trunc = TruncHour if period.is_hourly else TruncDay
+    return (
+        queryset.filter(created_at__gte=period.start, created_at__lt=period.end)
+        .annotate(bucket=trunc("created_at"))
+        .values("bucket")
+        .annotate(**totals)
+        .order_by("bucket")
+    )
+
+
+async def orders_per_bucket(period: TimeWindow) -> list[tuple[datetime, int]]:
+    """Order counts per hour (ranges up to two days) or per day, empty buckets included."""
+    rows = per_bucket(period, Order.objects.all(), count=Count("id"))
+    counts = {row["bucket"]: row["count"] async for row in rows}
+    return [(bucket, counts.get(bucket, 0)) for bucket in bucket_starts(period)]
+
+
+async def revenue_per_bucket(period: TimeWindow) -> list[tuple[datetime, int]]:
+    """Paid revenue in cents per hour or day, empty buckets included."""
+    rows = per_bucket(period, Order.objects.filter(status=Order.Status.PAID), cents=Sum("amount_cents"))
+    cents = {row["bucket"]: int(row["cents"]) async for row in rows}
+    return [(bucket, cents.get(bucket, 0)) for bucket in bucket_starts(period)]
+
+
+async def orders_by_status_per_bucket(period: TimeWindow) -> list[tuple[datetime, int, int]]:
+    """``(bucket, paid orders, refunded orders)`` per hour or day, empty buckets included."""
+    rows = per_bucket(
+        period,
+        Order.objects.all(),
+        paid=Count("id", filter=Q(status=Order.Status.PAID)),
+        refunded=Count("id", filter=Q(status=Order.Status.REFUNDED)),
+    )
+    counts = {row["bucket"]: (row["paid"], row["refunded"]) async for row in rows}
+    return [(bucket, *counts.get(bucket, (0, 0))) for bucket in bucket_starts(period)]
 
 
 async def top_products(period: TimeWindow, limit: int = 10) -> list[tuple[str, int, int]]:

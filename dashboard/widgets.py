@@ -2,7 +2,7 @@
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -11,13 +11,22 @@ from django.utils import timezone
 from dashboard import queries
 from dashboard.demo_users import VIEW_CUSTOMERS, VIEW_REVENUE
 from dashboard.filters import PeriodForm, ShopFilters
-from dashboard.money import format_money, fx_rate_source
+from dashboard.money import format_amount, format_money, fx_rate_source, in_currency
 from widgets import Period, TimeWindow, gather_sources, orm, register
-from widgets.builtin.chart import TimeSeriesWidget, build_bar_chart
+from widgets.builtin.chart import (
+    ChartWidget,
+    Series,
+    TimeSeriesWidget,
+    area_chart,
+    bar_chart,
+    donut_chart,
+    sparkline,
+    stacked_bar_chart,
+)
 from widgets.builtin.kpi import Kpi, KpiWidget, relative_change
 from widgets.builtin.rates import RatesWidget
 from widgets.builtin.statuspage import StatuspageWidget
-from widgets.builtin.table import ShareWidget, Table, TableWidget, shares_of
+from widgets.builtin.table import Table, TableWidget
 from widgets.builtin.uptime import UptimeWidget
 
 
@@ -32,6 +41,11 @@ def period_label(params: Mapping[str, Any]) -> str:
     return period.label if period.is_custom else period.label.lower()
 
 
+def interval_of(window: TimeWindow) -> Literal["hour", "day"]:
+    """The charts' buckets: hours for two days or less, else days (as ``queries.bucket_starts``)."""
+    return "hour" if window.is_hourly else "day"
+
+
 @register
 class RevenueWidget(KpiWidget):
     name = "revenue"
@@ -43,16 +57,27 @@ class RevenueWidget(KpiWidget):
     async def load(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
         period = window_of(params)
         values = await gather_sources(
-            orm("revenue", lambda: queries.revenue_cents(period)),
+            orm("revenue", lambda: queries.revenue_per_bucket(period)),
             orm("previous-revenue", lambda: queries.revenue_cents(period.previous)),
             fx_rate_source(params["currency"]),
         )
         currency, rate = params["currency"], values["fx-rate"]
+        revenue = sum(cents for _, cents in values["revenue"])
+        interval = interval_of(period)
+        trend = sparkline(
+            f"Revenue per {interval}, {period_label(params)}",
+            [(bucket, float(in_currency(cents, rate))) for bucket, cents in values["revenue"]],
+            unit=currency,
+            interval=interval,
+            window=period,
+            format_value=lambda amount: format_amount(amount, currency),
+        )
         kpi = Kpi(
             label=f"Revenue, {period_label(params)}",
-            value=format_money(values["revenue"], rate, currency),
-            change=relative_change(values["revenue"], values["previous-revenue"]),
+            value=format_money(revenue, rate, currency),
+            change=relative_change(revenue, values["previous-revenue"]),
             detail=f"Previous period: {format_money(values['previous-revenue'], rate, currency)}",
+            sparkline=trend,
         )
         return {"kpis": [kpi]}
 
@@ -67,10 +92,65 @@ class OrdersOverTimeWidget(TimeSeriesWidget):
     async def load(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
         period = window_of(params)
         buckets = (await gather_sources(orm("orders", lambda: queries.orders_per_bucket(period))))["orders"]
-        label_format = "%d %b %H:00" if period.is_hourly else "%d %b"
-        points = [(bucket.strftime(label_format), float(count)) for bucket, count in buckets]
-        per = "hour" if period.is_hourly else "day"
-        return {"chart": build_bar_chart(f"Orders per {per}, {period_label(params)}", points, "orders")}
+        interval = interval_of(period)
+        chart = bar_chart(
+            f"Orders per {interval}, {period_label(params)}",
+            [(bucket, float(count)) for bucket, count in buckets],
+            unit="orders",
+            interval=interval,
+            window=period,
+        )
+        return {"chart": chart}
+
+
+@register
+class RevenueOverTimeWidget(ChartWidget):
+    name = "revenue_over_time"
+    title = "Revenue over time"
+    permissions = (VIEW_REVENUE,)
+    params_form = ShopFilters
+    refresh_seconds = 60
+
+    async def load(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        period = window_of(params)
+        values = await gather_sources(
+            orm("revenue", lambda: queries.revenue_per_bucket(period)), fx_rate_source(params["currency"])
+        )
+        currency, rate, interval = params["currency"], values["fx-rate"], interval_of(period)
+        points = [(bucket, float(in_currency(cents, rate))) for bucket, cents in values["revenue"]]
+        chart = area_chart(
+            f"Paid revenue per {interval} in {currency}, {period_label(params)}",
+            [Series("Revenue", points)],
+            unit=currency,
+            interval=interval,
+            window=period,
+            format_value=lambda amount: format_amount(amount, currency),
+        )
+        return {"chart": chart}
+
+
+@register
+class PaidAndRefundedWidget(ChartWidget):
+    name = "paid_vs_refunded"
+    title = "Paid and refunded orders"
+    params_form = PeriodForm
+    refresh_seconds = 60
+
+    async def load(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        period = window_of(params)
+        loaded = await gather_sources(orm("orders", lambda: queries.orders_by_status_per_bucket(period)))
+        rows, interval = loaded["orders"], interval_of(period)
+        chart = stacked_bar_chart(
+            f"Paid and refunded orders per {interval}, {period_label(params)}",
+            [
+                Series("Paid", [(bucket, float(paid)) for bucket, paid, _ in rows]),
+                Series("Refunded", [(bucket, float(refunded)) for bucket, _, refunded in rows]),
+            ],
+            unit="orders",
+            interval=interval,
+            window=period,
+        )
+        return {"chart": chart}
 
 
 @register
@@ -96,7 +176,7 @@ class TopProductsWidget(TableWidget):
 
 
 @register
-class OrdersByCountryWidget(ShareWidget):
+class OrdersByCountryWidget(ChartWidget):
     name = "orders_by_country"
     title = "Orders by country"
     params_form = PeriodForm
@@ -106,13 +186,14 @@ class OrdersByCountryWidget(ShareWidget):
     async def load(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
         period = window_of(params)
         values = await gather_sources(orm("countries", lambda: queries.orders_by_country(period)))
-        rows = values["countries"][: self.shown_countries]
-        if rest := values["countries"][self.shown_countries :]:
-            rows.append(("Other", sum(count for _, count in rest)))
-        return {
-            "shares": shares_of([(country, float(count), f"{count:,}") for country, count in rows]),
-            "caption": "Share of orders by country",
-        }
+        chart = donut_chart(
+            f"Share of orders by country, {period_label(params)}",
+            [(country, float(count)) for country, count in values["countries"]],
+            unit="orders",
+            category="Country",
+            shown_slices=self.shown_countries,
+        )
+        return {"chart": chart}
 
 
 @register

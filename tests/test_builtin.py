@@ -1,6 +1,7 @@
 """The stock widget kinds in widgets/builtin, and the demo widgets built on them."""
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -14,7 +15,8 @@ from django.test import override_settings
 from django.utils import timezone
 
 from dashboard.models import Customer, Order, Product
-from widgets.builtin.chart import AXIS_GUTTER, CHART_HEIGHT, CHART_WIDTH, build_bar_chart
+from tests.users import superuser_client
+from widgets.builtin.chart import BarChart, DonutChart, StackedBarChart, build_bar_chart
 from widgets.builtin.kpi import Kpi, relative_change
 from widgets.builtin.rates import Rates, RatesWidget, rate_for
 from widgets.builtin.statuspage import Component, StatuspageWidget
@@ -30,26 +32,25 @@ from widgets.sources import SourcesFailed, UpstreamError, collect_timings, serve
 def test_bars_fit_inside_the_plot_area(count):
     chart = build_bar_chart("Orders", [(str(i), float(i + 1)) for i in range(count)], "orders")
     assert len(chart.bars) == count
-    assert all(bar.x >= AXIS_GUTTER and bar.x + bar.width <= CHART_WIDTH for bar in chart.bars)
+    assert all(bar.x >= chart.plot_left and bar.x + bar.width <= chart.plot_right for bar in chart.bars)
 
 
-def test_tallest_bar_is_the_maximum_value_and_others_scale_to_it():
+def test_bars_stand_on_zero_and_scale_to_the_top_tick():
     chart = build_bar_chart("Orders", [("a", 50.0), ("b", 100.0), ("c", 0.0)], "orders")
-    heights = [bar.height for bar in chart.bars]
-    assert heights == [(CHART_HEIGHT - 10) / 2, CHART_HEIGHT - 10, 0.0]
-    assert [bar.y + bar.height for bar in chart.bars] == [CHART_HEIGHT] * 3
-    assert (chart.max_value, chart.total) == (100.0, 150.0)
+    plot_height = chart.plot_bottom - chart.plot_top
+    assert [bar.height for bar in chart.bars] == [plot_height / 2, plot_height, 0.0]
+    assert [bar.y + bar.height for bar in chart.bars] == [chart.zero_y] * 3
+    assert [tick.label for tick in chart.y_ticks] == ["0", "20", "40", "60", "80", "100"]
 
 
 def test_chart_summary_names_total_and_peak():
     chart = build_bar_chart("Orders", [("Mon", 1200.0), ("Tue", 3400.0)], "orders")
-    assert chart.summary == "Orders: 4,600 orders over 2 intervals, peak 3,400 at Tue"
+    assert chart.summary == "Orders: 4,600 orders over 2 intervals, peak 3,400 orders at Tue."
 
 
 def test_chart_of_no_points_has_no_bars():
     chart = build_bar_chart("Orders", [], "orders")
-    assert (chart.bars, chart.max_value, chart.total) == ([], 0.0, 0)
-    assert chart.summary == "Orders: no data"
+    assert (chart.bars, chart.labels, chart.summary) == ([], [], "Orders: no data.")
 
 
 def test_chart_of_zeros_has_flat_bars():
@@ -339,7 +340,12 @@ async def revenue_orders(place_order):
 @db
 async def test_revenue_in_eur_sums_paid_orders_of_the_period_without_http(revenue_orders, respx_mock):
     [kpi] = (await load("revenue"))["kpis"]
-    assert kpi == Kpi("Revenue, last 7 days", "€150.00", 0.5, "Previous period: €100.00")
+    assert replace(kpi, sparkline=None) == Kpi(
+        "Revenue, last 7 days", "€150.00", 0.5, "Previous period: €100.00"
+    )
+    assert kpi.sparkline.title == "Revenue per day, last 7 days"
+    assert sum(kpi.sparkline.values) == 150.0  # euros per day of the week, the refund left out
+    assert kpi.sparkline.points[-1].is_partial  # today so far
     assert not respx_mock.calls
 
 
@@ -381,8 +387,13 @@ async def test_orders_by_country_counts_every_order_of_the_period(place_order):
         await place_order(ago(hours=1), country="DE")
     await place_order(ago(hours=1), country="DE", status="refunded")
     await place_order(ago(days=30), country="FR")
-    loaded = await load("orders_by_country", {"range": "7d"})
-    assert loaded["shares"] == [Share("DE", "3", 0.75), Share("FR", "1", 0.25)]
+    chart = (await load("orders_by_country", {"range": "7d"}))["chart"]
+    assert isinstance(chart, DonutChart)
+    assert [(one.label, one.value, one.fraction) for one in chart.slices] == [
+        ("DE", 3.0, 0.75),
+        ("FR", 1.0, 0.25),
+    ]
+    assert chart.as_data_table().columns == ["Country", "Orders", "Share"]
 
 
 @db
@@ -418,6 +429,11 @@ async def test_orders_over_a_day_are_counted_per_hour(place_order):
     assert counts == {five_hours_ago.strftime("%d %b %H:00"): 1.0, two_hours_ago.strftime("%d %b %H:00"): 2.0}
     assert len(chart.bars) in (24, 25)  # every hour of the range, empty ones included
     assert chart.bars[-1].label == hour.strftime("%d %b %H:00")
+    assert isinstance(chart, BarChart)
+    assert chart.bars[-1].is_partial
+    assert chart.bars[-1].title.endswith("(partial)")
+    assert [bar.is_partial for bar in chart.bars[1:-1]] == [False] * (len(chart.bars) - 2)
+    assert "the current hour so far" in chart.legend[-1].label
 
 
 @db
@@ -433,6 +449,8 @@ async def test_orders_over_a_week_are_counted_per_day(place_order):
     assert counts == {four_days_ago.strftime("%d %b"): 1.0, two_days_ago.strftime("%d %b"): 2.0}
     assert len(chart.bars) == 8  # every day of the range, empty ones included
     assert chart.bars[-1].label == day.strftime("%d %b")
+    assert chart.partial == (0, 7)  # the first day began before the range; today so far
+    assert chart.as_data_table().rows[-1] == [day, 0.0]
 
 
 @db
@@ -440,5 +458,60 @@ async def test_orders_by_country_sums_countries_past_the_shown_ones_as_other(pla
     monkeypatch.setattr(registry.get("orders_by_country"), "shown_countries", 1)
     for country in ("DE", "DE", "FR", "US"):
         await place_order(ago(hours=1), country=country)
-    loaded = await load("orders_by_country", {"range": "7d"})
-    assert loaded["shares"] == [Share("DE", "2", 0.5), Share("Other", "2", 0.5)]
+    chart = (await load("orders_by_country", {"range": "7d"}))["chart"]
+    assert [(one.label, one.value, one.colour) for one in chart.slices] == [
+        ("DE", 2.0, "1"),
+        ("Other", 2.0, "other"),
+    ]
+
+
+@db
+async def test_revenue_over_time_is_paid_revenue_per_day_in_the_currency(revenue_orders, respx_mock):
+    answer = {"amount": 1.0, "base": "EUR", "date": "2025-05-02", "rates": {"USD": 1.5}}
+    respx_mock.get(f"{settings.RATES_API_URL}/latest", params={"from": "EUR"}).respond(json=answer)
+    chart = (await load("revenue_over_time", {"range": "7d", "currency": "USD"}))["chart"]
+    assert chart.kind == "area"
+    assert chart.title == "Paid revenue per day in USD, last 7 days"
+    assert sum(chart.values[0]) == 225.0  # €150 of paid orders at 1.5
+    assert max(chart.values[0]) == 150.0
+    assert "$150.00" in " ".join(row.cells[0] for row in chart.rows)
+    assert chart.as_data_table().columns == ["Time", "Revenue"]
+
+
+@db
+async def test_paid_and_refunded_orders_are_stacked_per_day(place_order):
+    day = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    await place_order(day - timedelta(days=2))
+    await place_order(day - timedelta(days=2, hours=-1), status="refunded")
+    await place_order(day - timedelta(days=1), status="refunded")
+    chart = (await load("paid_vs_refunded", {"range": "7d"}))["chart"]
+    assert isinstance(chart, StackedBarChart)
+    assert chart.names == ["Paid", "Refunded"]
+    table = chart.as_data_table()
+    assert [day - timedelta(days=2), 1.0, 1.0] in table.rows
+    assert [day - timedelta(days=1), 0.0, 1.0] in table.rows
+    assert sum(row[1] + row[2] for row in table.rows) == 3.0
+
+
+@db
+async def test_the_chart_widgets_render_their_svg_for_a_logged_in_user(place_order, settings):
+    settings.WIDGETS_LOGIN_REQUIRED = True
+    await place_order(ago(hours=1), country="FR")
+    await place_order(ago(hours=2), status="refunded")
+    client = await superuser_client()
+    for name, kind in [
+        ("orders_over_time", "bar"),
+        ("revenue_over_time", "area"),
+        ("orders_by_country", "donut"),
+        ("paid_vs_refunded", "stacked_bar"),
+    ]:
+        response = await client.get(f"/widgets/{name}/?range=7d", headers={"HX-Request": "true"})
+        html = response.content.decode()
+        assert response.status_code == 200, name
+        assert f'data-widget="{name}" data-state="ready"' in " ".join(html.split()), name
+        assert f'class="chart chart--{kind}"' in html, name
+        assert 'role="img"' in html, name
+        assert "preserveAspectRatio" not in html, name
+        assert "<details" in html, name
+    response = await client.get("/widgets/revenue/?range=7d", headers={"HX-Request": "true"})
+    assert 'class="chart__svg chart__svg--sparkline"' in response.content.decode()
