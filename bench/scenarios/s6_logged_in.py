@@ -55,7 +55,7 @@ def run(ctx: Context) -> ScenarioResult:
     ]
     describe(result, measured, seconds)
     result.details["viewer"] = f"{ANALYST.username} (view_revenue, view_customer; not staff)"
-    if HIDDEN_FROM_VIEWER in measured.widgets_per_view:
+    if HIDDEN_FROM_VIEWER in measured.widgets_shown:
         result.notes.append(
             f"{ANALYST.username} was shown {HIDDEN_FROM_VIEWER!r}, a staff-only widget: the page measured "
             "is not the one a non-staff user should see."

@@ -59,8 +59,8 @@ class Throughput:
         return self.refused_requests / self.view_requests if self.view_requests else 0.0
 
     @property
-    def widgets_per_view(self) -> list[str]:
-        """The widgets of the last warm-up page view: what this viewer sees."""
+    def widgets_shown(self) -> list[str]:
+        """The widgets the last warm-up page view showed: what this viewer may see."""
         return sorted(self.warm_views[-1].states)
 
 
@@ -132,7 +132,7 @@ def describe(result: ScenarioResult, measured: Throughput, seconds: float) -> No
     views, hello = measured.views, measured.hello
     requests_per_view = measured.warm_views[-1].requests
     result.summary = (
-        f"{views.per_second:.1f} page views/s ({len(measured.widgets_per_view)} widgets, "
+        f"{views.per_second:.1f} page views/s ({len(measured.widgets_shown)} widgets, "
         f"{requests_per_view} HTTP request(s) per view, median {median(measured.view_seconds) * 1000:.0f} ms "
         f"under load) vs {hello.per_second:.0f} hello-world requests/s, {CONNECTIONS} connections × "
         f"{seconds:g} s each; {measured.upstream_calls} upstream requests while measuring page views; "
@@ -145,8 +145,8 @@ def describe(result: ScenarioResult, measured: Throughput, seconds: float) -> No
         "page_views_completed": views.completed,
         "page_views_incomplete": views.failed,
         "requests_per_page_view": requests_per_view,
-        "widgets_per_page_view": len(measured.widgets_per_view),
-        "widgets": ",".join(measured.widgets_per_view),
+        "widgets_per_page_view": len(measured.widgets_shown),
+        "widgets": ",".join(measured.widgets_shown),
         "page_view_requests": measured.view_requests,
         "page_view_requests_refused": measured.refused_requests,
         "page_view_median_ms": round(median(measured.view_seconds) * 1000, 1),
