@@ -1,6 +1,7 @@
 """The demo dashboard's widgets, found by the widgets app's autodiscovery."""
 
 from collections.abc import Mapping
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -12,10 +13,11 @@ from dashboard import queries
 from dashboard.demo_users import VIEW_CUSTOMERS, VIEW_REVENUE
 from dashboard.filters import PeriodForm, ShopFilters
 from dashboard.money import format_amount, format_money, fx_rate_source, in_currency
-from widgets import Period, TimeWindow, gather_sources, orm, register
+from widgets import Period, SourcesFailed, TimeWindow, gather_sources, orm, register, settle_sources
 from widgets.builtin.chart import (
     ChartWidget,
     Series,
+    Sparkline,
     TimeSeriesWidget,
     area_chart,
     bar_chart,
@@ -56,30 +58,40 @@ class RevenueWidget(KpiWidget):
 
     async def load(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
         period = window_of(params)
-        values = await gather_sources(
-            orm("revenue", lambda: queries.revenue_per_bucket(period)),
+        results = await settle_sources(
+            orm("revenue", lambda: queries.revenue_cents(period)),
             orm("previous-revenue", lambda: queries.revenue_cents(period.previous)),
             fx_rate_source(params["currency"]),
+            orm("revenue-trend", lambda: queries.revenue_per_bucket(period)),
         )
-        currency, rate = params["currency"], values["fx-rate"]
-        revenue = sum(cents for _, cents in values["revenue"])
+        # The sparkline is extra: if its query fails (slow over a long range on SQLite), the figure stays.
+        trend = results.pop("revenue-trend")
+        if errors := [result.error for result in results.values() if result.error]:
+            raise SourcesFailed(errors)
+        currency, rate = params["currency"], results["fx-rate"].value
+        revenue, previous = results["revenue"].value, results["previous-revenue"].value
+        kpi = Kpi(
+            label=f"Revenue, {period_label(params)}",
+            value=format_money(revenue, rate, currency),
+            change=relative_change(revenue, previous),
+            detail=f"Previous period: {format_money(previous, rate, currency)}",
+            sparkline=self.trend(trend.value, params, rate) if trend.is_ok else None,
+        )
+        return {"kpis": [kpi]}
+
+    def trend(
+        self, buckets: list[tuple[datetime, int]], params: Mapping[str, Any], rate: Decimal
+    ) -> Sparkline:
+        period, currency = window_of(params), params["currency"]
         interval = interval_of(period)
-        trend = sparkline(
+        return sparkline(
             f"Revenue per {interval}, {period_label(params)}",
-            [(bucket, float(in_currency(cents, rate))) for bucket, cents in values["revenue"]],
+            [(bucket, float(in_currency(cents, rate))) for bucket, cents in buckets],
             unit=currency,
             interval=interval,
             window=period,
             format_value=lambda amount: format_amount(amount, currency),
         )
-        kpi = Kpi(
-            label=f"Revenue, {period_label(params)}",
-            value=format_money(revenue, rate, currency),
-            change=relative_change(revenue, values["previous-revenue"]),
-            detail=f"Previous period: {format_money(values['previous-revenue'], rate, currency)}",
-            sparkline=trend,
-        )
-        return {"kpis": [kpi]}
 
 
 @register

@@ -515,3 +515,13 @@ async def test_the_chart_widgets_render_their_svg_for_a_logged_in_user(place_ord
         assert "<details" in html, name
     response = await client.get("/widgets/revenue/?range=7d", headers={"HX-Request": "true"})
     assert 'class="chart__svg chart__svg--sparkline"' in response.content.decode()
+
+
+@db
+async def test_revenue_shows_without_its_sparkline_when_the_trend_fails(revenue_orders, monkeypatch):
+    async def broken(period):
+        raise TimeoutError
+
+    monkeypatch.setattr("dashboard.queries.revenue_per_bucket", broken)
+    [kpi] = (await load("revenue"))["kpis"]
+    assert (kpi.value, kpi.sparkline) == ("€150.00", None)
