@@ -8,6 +8,7 @@ from typing import ClassVar
 from widgets.builtin.tabular import DataTable
 from widgets.charts.cartesian import FormatValue, capitalised, value_formatter
 from widgets.charts.marks import TableRow, colour_of
+from widgets.charts.scales import compact_number
 
 SIZE = 200
 CENTRE = SIZE / 2
@@ -45,13 +46,16 @@ class DonutChart:
     category: str  # the first column's heading in the data table: "Country"
     slices: list[Slice]
     total: float
-    total_text: str
+    total_text: str  # the total in full, as the legend writes values
+    total_label: str  # the total in short, in the ring: "17.5k"
     rows: list[TableRow]
     size: int = SIZE
 
     kind: ClassVar[str] = "donut"
     template_name: ClassVar[str] = "widgets/charts/donut.html"
     centre: ClassVar[float] = CENTRE
+    total_y: ClassVar[float] = CENTRE - 8  # the total above the middle, its unit below
+    unit_y: ClassVar[float] = CENTRE + 18
     outer_radius: ClassVar[float] = OUTER
     inner_radius: ClassVar[float] = INNER
 
@@ -122,7 +126,7 @@ def donut_chart(
     else:
         summary = f"{title}: no data."
     rows = [TableRow(one.label, [one.value_text, one.percent]) for one in built]
-    return DonutChart(title, unit, summary, category, built, total, fmt(total), rows)
+    return DonutChart(title, unit, summary, category, built, total, fmt(total), compact_number(total), rows)
 
 
 def ring_path(start: float, end: float) -> str:

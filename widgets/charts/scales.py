@@ -99,6 +99,14 @@ def tick_label(value: float, ticks: ValueTicks) -> str:
     return "0" if text in ("0", "-0") else text + suffix
 
 
+def compact_number(value: float) -> str:
+    """``value`` in three significant digits at most: 17,534 is "17.5k", 1,063,362 "1.06M", 12.5 "12.5"."""
+    for power, suffix in ((9, "G"), (6, "M"), (3, "k")):
+        if abs(value) >= 10**power:
+            return f"{value / 10**power:.3g}{suffix}"
+    return f"{value:.3g}"
+
+
 @dataclass(frozen=True)
 class LinearScale:
     """Values from ``ticks.low`` to ``ticks.high`` onto ``start`` to ``end`` (``end`` < ``start`` for y)."""
