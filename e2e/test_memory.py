@@ -8,7 +8,8 @@ than ``MAX_RSS_GROWTH``. The widgets it asks for need no upstream: the ORM
 ones read the database, and the HTTP ones fail at once on a closed port of
 127.0.0.1. (Values too long for a memo are the unit tests' concern: 40 kB
 query strings by the thousand leave glibc's heap fragmented, which would blur
-what this test measures.)
+what this test measures.) Widget and dashboard requests carry the session of
+a superuser, logged in once, as a browser would; embed requests carry none.
 """
 
 import asyncio
@@ -16,7 +17,7 @@ import os
 import secrets
 import time
 from collections import Counter
-from collections.abc import Coroutine, Iterator
+from collections.abc import Coroutine, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -27,6 +28,7 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 
 from bench.loadgen import HttpConnection
+from e2e.pages import Account, cookie_header, logged_in_http_client
 from e2e.servers import PROJECT_ROOT, Server, free_port, run_manage_py, start_uvicorn
 
 WARM_UP_REQUESTS = 2_000
@@ -45,6 +47,7 @@ MIX = (
 PRESETS = ("24h", "7d", "30d", "90d")
 CURRENCIES = ("EUR", "USD", "GBP", "JPY", "CHF")
 FIRST_DAY = date(2000, 1, 1)
+VIEWER = Account("memory-admin", secrets.token_urlsafe(16))
 
 
 @dataclass(frozen=True)
@@ -56,28 +59,35 @@ class Visit:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-def visits(server_url: str, first: int, count: int) -> Iterator[Visit]:
-    """``count`` requests, each unlike any other: the ``number``-th has ``number`` in it."""
+def visits(server_url: str, session: Mapping[str, str], first: int, count: int) -> Iterator[Visit]:
+    """``count`` requests, each unlike any other: the ``number``-th has ``number`` in it.
+
+    ``session`` is the headers of a logged-in browser (its ``Cookie``): widgets and dashboards need it.
+    """
     for number in range(first, first + count):
         # As long as page URLs get with a tracking parameter, under the 2,048 characters the server reads.
         page_url = (
             f"{server_url}/dashboards/shop/?range=7d&visit={number}&utm_content={secrets.token_hex(750)}"
         )
         htmx = {"HX-Request": "true", "HX-Current-URL": page_url}
+        logged_in_htmx = {**htmx, **session}
         match MIX[number % len(MIX)]:
             case "load":
                 # A week of its own: a new cache key, cache entry and fragment every time.
                 first_day = FIRST_DAY + timedelta(days=number)
                 week = {"range": "custom", "from": first_day, "to": first_day + timedelta(days=6)}
-                yield Visit(f"/widgets/orders_by_country/?{urlencode(week)}&n{number}={number}", 200, htmx)
+                path = f"/widgets/orders_by_country/?{urlencode(week)}&n{number}={number}"
+                yield Visit(path, 200, logged_in_htmx)
             case "hit":
                 # The range from the page URL: a value cached already.
-                yield Visit(f"/widgets/orders_by_country/?n{number}={number}", 200, htmx)
+                yield Visit(f"/widgets/orders_by_country/?n{number}={number}", 200, logged_in_htmx)
             case "embed":
                 yield Visit(f"/embed/{secrets.token_urlsafe(48)}/?fragment=1", 403, htmx)
             case "dashboard":
                 filters = {"range": PRESETS[number // len(MIX) % 4], "currency": CURRENCIES[number % 5]}
-                yield Visit(f"/dashboards/shop/?{urlencode(filters)}&junk{number}={number}", 200)
+                yield Visit(
+                    f"/dashboards/shop/?{urlencode(filters)}&junk{number}={number}", 200, dict(session)
+                )
 
 
 async def send_all(port: int, planned: Iterator[Visit], deadline: float) -> Counter[str]:
@@ -135,6 +145,8 @@ def lone_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     }
     env.pop("REDIS_URL", None)  # the process's own memos and cache are under test
     run_manage_py(["migrate", "--noinput", "-v0"], env)
+    superuser = ["createsuperuser", "--noinput", f"--username={VIEWER.username}", "--email=memory@localhost"]
+    run_manage_py(superuser, {**env, "DJANGO_SUPERUSER_PASSWORD": VIEWER.password})
     server = start_uvicorn("memory", "dashboard.asgi:application", env, root, "/healthz")
     yield server
     server.stop()
@@ -146,16 +158,23 @@ def run_in_own_loop[T](work: Coroutine[Any, Any, T]) -> T:
         return thread.submit(asyncio.run, work).result()
 
 
+def session_headers(server: Server, account: Account) -> dict[str, str]:
+    """The ``Cookie`` header of a browser that logged in as ``account``."""
+    with logged_in_http_client(server.url, account) as client:
+        return {"Cookie": cookie_header(client)}
+
+
 def test_unique_requests_leave_the_workers_memory_bounded(lone_server: Server) -> None:
+    session = session_headers(lone_server, VIEWER)
     started = time.monotonic()
     deadline = started + TIME_LIMIT_SECONDS
     pid, port = lone_server.process.pid, urlsplit(lone_server.url).port
     assert port is not None
 
-    warm_up = run_in_own_loop(send_all(port, visits(lone_server.url, 0, WARM_UP_REQUESTS), deadline))
+    warm_up = run_in_own_loop(send_all(port, visits(lone_server.url, session, 0, WARM_UP_REQUESTS), deadline))
     before = resident_bytes(pid)
     unexpected = run_in_own_loop(
-        send_all(port, visits(lone_server.url, WARM_UP_REQUESTS, FLOOD_REQUESTS), deadline)
+        send_all(port, visits(lone_server.url, session, WARM_UP_REQUESTS, FLOOD_REQUESTS), deadline)
     )
     after = resident_bytes(pid)
 
