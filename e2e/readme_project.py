@@ -5,7 +5,8 @@ typed into one terminal: each block starts in the folder, and with the virtual
 environment, that the previous one left. A ``python`` block opens with the
 file it is, ``# mysite/urls.py`` (the whole file) or
 ``# mysite/settings.py: add at the end``. The block that starts ``uvicorn``
-serves the project until the test stops it.
+serves the project until the test stops it. The reader logs in as the user
+the ``createsuperuser`` block makes (``reader_account``).
 """
 
 import functools
@@ -23,6 +24,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from e2e.pages import Account
 from e2e.servers import PROJECT_ROOT, STOP_SECONDS, Server
 
 README = PROJECT_ROOT / "README.md"
@@ -33,6 +35,11 @@ SERVER_COMMAND = "uvicorn "
 STEP_TIMEOUT_SECONDS = 300
 
 CODE_BLOCK = re.compile(r"^```(\w+)\n(.*?)^```$", re.DOTALL | re.MULTILINE)
+# DJANGO_SUPERUSER_PASSWORD=<password> python manage.py createsuperuser --noinput --username <name> …
+CREATE_SUPERUSER = re.compile(
+    r"DJANGO_SUPERUSER_PASSWORD=(?P<password>\S+) .*manage\.py createsuperuser "
+    r".*--username[ =](?P<username>\S+)"
+)
 # Variables of the project's own environment that would point the reader's commands back at it.
 PROJECT_VARIABLES = {
     "VIRTUAL_ENV",
@@ -167,12 +174,14 @@ class ChunkedResponse:
     chunks: list[bytes]
 
     @classmethod
-    def get(cls, url: str) -> "ChunkedResponse":
+    def get(cls, url: str, headers: Mapping[str, str] | None = None) -> "ChunkedResponse":
         """GET ``url`` over a plain socket: HTTP clients join chunks, this keeps them as they were sent."""
         parts = urlsplit(url)
         assert parts.hostname is not None
         assert parts.port is not None
-        request = f"GET {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\nConnection: close\r\n\r\n"
+        head = {"Host": parts.netloc, "Connection": "close", **(headers or {})}
+        lines = "".join(f"{name}: {value}\r\n" for name, value in head.items())
+        request = f"GET {parts.path} HTTP/1.1\r\n{lines}\r\n"
         with socket.create_connection((parts.hostname, parts.port), timeout=STOP_SECONDS) as connection:
             connection.sendall(request.encode("ascii"))
             raw = b"".join(iter(functools.partial(connection.recv, 65536), b""))
@@ -229,3 +238,10 @@ class DeclaredDashboard:
         slug = re.search(r'^\s+slug = "([\w-]+)"', declaring[0], re.MULTILINE)
         assert slug is not None
         return cls(slug.group(1), re.findall(r'Tile\("(\w+)"', declaring[0]))
+
+
+def reader_account(blocks: list[CodeBlock]) -> Account:
+    """The user the section's ``createsuperuser`` command makes, with the password it gives."""
+    made = [match for block in blocks if (match := CREATE_SUPERUSER.search(block.code))]
+    assert len(made) == 1, "the section should make one user to log in with"
+    return Account(made[0]["username"], made[0]["password"])

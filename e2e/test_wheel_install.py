@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from e2e.pages import BrowserErrors, browser_tab
+from e2e.pages import Account, BrowserErrors, LoginPage, browser_tab, cookie_header, logged_in_http_client
 from e2e.readme_project import (
     README,
     ChunkedResponse,
@@ -30,6 +30,7 @@ from e2e.readme_project import (
     ReaderShell,
     WidgetStates,
     code_blocks,
+    reader_account,
     reader_environment,
     readme_section,
     stop_group,
@@ -120,6 +121,12 @@ def declared_dashboard(readme_steps: list[CodeBlock]) -> DeclaredDashboard:
     return dashboard
 
 
+@pytest.fixture(scope="session")
+def reader(readme_steps: list[CodeBlock]) -> Account:
+    """The account the reader made with the section's ``createsuperuser`` command."""
+    return reader_account(readme_steps)
+
+
 @pytest.fixture
 def reader_page(browser: Browser, reader_site: Server, browser_errors: BrowserErrors) -> Iterator[Page]:
     """A tab in a fresh browser context on the reader's site, its errors recorded."""
@@ -167,14 +174,18 @@ def test_the_project_runs_the_framework_from_the_installed_wheel(
 def test_the_dashboard_streams_its_placeholders_first_then_settles_in_the_browser(
     reader_site: Server,
     declared_dashboard: DeclaredDashboard,
+    reader: Account,
     reader_page: Page,
     browser_errors: BrowserErrors,
 ) -> None:
     path = f"/dashboards/{declared_dashboard.slug}/"
     widgets = declared_dashboard.widgets
 
-    # First, the bytes as they arrive: the first chunk is the shell, a placeholder per tile.
-    response = ChunkedResponse.get(reader_site.url + path)
+    # First, the bytes as they arrive, for the reader logged in: the first chunk is the shell,
+    # a placeholder per tile.
+    with logged_in_http_client(reader_site.url, reader) as client:
+        session = {"Cookie": cookie_header(client)}
+    response = ChunkedResponse.get(reader_site.url + path, session)
     assert response.head.startswith("HTTP/1.1 200 ")
     assert response.header("transfer-encoding") == "chunked"
     first, *rest = response.chunks
@@ -183,8 +194,12 @@ def test_the_dashboard_streams_its_placeholders_first_then_settles_in_the_browse
     assert set(WidgetStates(b"".join(rest).decode()).found) == {(name, "ready") for name in widgets}
     assert b"".join(response.chunks).rstrip().endswith(b"</html>")
 
-    # Then as a person sees it.
+    # Then as a person sees it: the login page first, which sends the reader back to the dashboard.
     reader_page.goto(path)
+    login = LoginPage(reader_page)
+    expect(login.heading).to_have_text("Log in")
+    login.log_in(reader)
+    expect(reader_page).to_have_url(reader_site.url + path)
     roots = reader_page.locator("[data-widget]")
     expect(roots).to_have_count(len(widgets))
     for index, name in enumerate(widgets):
