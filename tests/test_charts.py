@@ -7,6 +7,7 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 from importlib import import_module
+from pathlib import Path
 from pkgutil import iter_modules
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
@@ -30,6 +31,7 @@ from widgets.charts import (
     area_chart,
     bar_chart,
     bucket_labels,
+    compact_number,
     donut_chart,
     line_chart,
     nice_ticks,
@@ -521,3 +523,23 @@ def test_a_chart_from_the_cache_renders_as_before():
     stored = loads(dumps(CacheEntry({"chart": chart}, 1.0)), CacheEntry).value["chart"]
     assert isinstance(stored, BarChart)
     assert render(stored) == render(chart)
+
+
+# The docs
+
+
+def test_the_snippet_in_the_docs_runs():
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "widgets.md").read_text()
+    section = docs.split("## Charts (`widgets/charts/`)")[1].split("\n## ")[0]
+    [snippet] = re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
+    exec(compile(snippet, "docs/widgets.md", "exec"), {})
+
+
+@given(st.floats(min_value=-1e11, max_value=1e11, allow_nan=False).filter(lambda v: v == 0 or abs(v) >= 1e-3))
+def test_compact_numbers_have_three_significant_digits_at_most(value):
+    text = compact_number(value)
+    match = re.fullmatch(r"-?(\d+(?:\.\d+)?)([kMG]?)", text)
+    assert match, text
+    assert len(match[1].replace(".", "").lstrip("0")) <= 3
+    scale = {"": 1, "k": 1e3, "M": 1e6, "G": 1e9}[match[2]]
+    assert float(text.rstrip("kMG")) * scale == pytest.approx(value, rel=0.006, abs=0.0006)

@@ -101,10 +101,11 @@ def tick_label(value: float, ticks: ValueTicks) -> str:
 
 def compact_number(value: float) -> str:
     """``value`` in three significant digits at most: 17,534 is "17.5k", 1,063,362 "1.06M", 12.5 "12.5"."""
+    rounded = float(f"{value:.3g}")  # first: 999,600 is "1M", not "1e+03k"
     for power, suffix in ((9, "G"), (6, "M"), (3, "k")):
-        if abs(value) >= 10**power:
-            return f"{value / 10**power:.3g}{suffix}"
-    return f"{value:.3g}"
+        if abs(rounded) >= 10**power:
+            return f"{rounded / 10**power:.3g}{suffix}"
+    return f"{rounded:.3g}"
 
 
 @dataclass(frozen=True)
