@@ -1,10 +1,11 @@
 // Script embed, for a page on another site:
 //   <script src="https://dash.example/static/widgets/embed.js" data-embed="https://dash.example/embed/<token>/" async></script>
-// Inserts a container after the script with an open shadow root holding the widget's CSS (next to
-// this script) and the widget's fragment, fetched from the embed URL with ?fragment=1 (a simple CORS
-// GET: the dashboard must list this page's origin in EMBED_ALLOWED_ORIGINS). The fragment is HTML
-// the server escaped; scripts in markup set with innerHTML never run. It refreshes every
-// data-refresh-seconds of the fragment's root; a fragment without it (an expired link, say) stays.
+// Inserts a container after the script with an open shadow root holding the widget's CSS (theme.css
+// and widgets.css, next to this script) and the widget's fragment, fetched from the embed URL with
+// ?fragment=1 (a simple CORS GET: the dashboard must list this page's origin in
+// EMBED_ALLOWED_ORIGINS). The fragment is HTML the server escaped; scripts in markup set with
+// innerHTML never run. It refreshes every data-refresh-seconds of the fragment's root; a fragment
+// without it (an expired link, say) stays.
 (function () {
   "use strict";
 
@@ -22,12 +23,15 @@
     container.setAttribute("data-widgets-embed", embedUrl.href);
     script.parentNode.insertBefore(container, script.nextSibling);
     var shadow = container.attachShadow({ mode: "open" });
-    var stylesheet = document.createElement("link");
-    stylesheet.rel = "stylesheet";
-    stylesheet.href = new URL("widgets.css", script.src).href;
+    // The theme's tokens (light: the host page's colours are not known) first, then the widgets' CSS.
+    ["theme.css", "widgets.css"].forEach(function (name) {
+      var stylesheet = document.createElement("link");
+      stylesheet.rel = "stylesheet";
+      stylesheet.href = new URL(name, script.src).href;
+      shadow.appendChild(stylesheet);
+    });
     var body = document.createElement("div");
     body.className = "widget-embed";
-    shadow.appendChild(stylesheet);
     shadow.appendChild(body);
 
     var refreshSeconds = 0;
