@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
+from django.forms.utils import pretty_name
 
 from widgets.base import field_query_keys, query_keys, query_values
 from widgets.memo import MAX_KEY_TEXT, OBJECT_BYTES, LruMemo
@@ -74,6 +75,47 @@ def defaults_for_invalid(
 def as_query(values: Mapping[str, Any]) -> Query:
     """Cleaned filter values as the query items that give them back, in a stable order."""
     return tuple(sorted((key, str(value)) for key, value in query_values(values).items()))
+
+
+def filters_in_words(form_class: type[forms.Form], values: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Each filter that has a value, as a person reads it: ``[("Time range", "Last 7 days"), …]``.
+
+    For the header of a printed page. A value with a ``label`` (a ``Period``) gives that; a choice, the
+    text of its option; anything else, ``str``. Model choices show ``str`` of the object: no query.
+    """
+    words = []
+    for name, form_field in form_class.base_fields.items():
+        value = values.get(name)
+        if value is None or value == "" or value == []:
+            continue
+        label = str(form_field.label) if form_field.label is not None else pretty_name(name)
+        words.append((label, value_in_words(form_field, value)))
+    return words
+
+
+def value_in_words(form_field: forms.Field, value: Any) -> str:
+    """One filter's value in words (see ``filters_in_words``)."""
+    label = getattr(value, "label", None)
+    if isinstance(label, str):
+        return label
+    if isinstance(form_field, forms.ChoiceField) and not isinstance(form_field, forms.ModelChoiceField):
+        options = dict(choice_texts(form_field.choices))
+        chosen = value if isinstance(value, list | tuple) else [value]
+        return ", ".join(options.get(str(item), str(item)) for item in chosen)
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return str(value)
+
+
+def choice_texts(choices: Any) -> list[tuple[str, str]]:
+    """A choice field's (value, text) pairs as strings, option groups flattened."""
+    pairs = []
+    for key, text in choices:
+        if isinstance(text, list | tuple):
+            pairs.extend(choice_texts(text))
+        else:
+            pairs.append((str(key), str(text)))
+    return pairs
 
 
 # Valid filters per dashboard and raw query: validating the form would be much of a warm page view (S2).

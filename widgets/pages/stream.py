@@ -11,12 +11,14 @@ parsed, so no ``data-state="loading"`` is left when the stream has ended.
 
 import asyncio
 import secrets
-from collections.abc import AsyncIterator, Callable, Hashable
+from collections.abc import AsyncIterator, Callable, Hashable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from django.conf import settings
 from django.middleware.csp import get_nonce
 from django.template.loader import render_to_string
+from django.utils.html import escape
 
 from widgets.cache import CachedResult
 from widgets.conf import widget_settings
@@ -29,6 +31,7 @@ from widgets.sources import pending_sends
 # Per-process random markers, so no page content can imitate them.
 STREAM_SLOT = f"widgets-stream-{secrets.token_hex(16)}"
 NONCE_SLOT = f"csp-nonce-{secrets.token_hex(16)}"
+PER_REQUEST_SLOT = f"per-request-{secrets.token_hex(16)}"
 
 Loaded = tuple[Placement, WidgetFrame]
 
@@ -48,6 +51,7 @@ def page_shell(
     context: Callable[[], dict[str, Any]],
     *,
     key: Hashable | None,
+    per_request: Mapping[str, str] = MappingProxyType({}),
 ) -> tuple[str, str]:
     """The page before and after the streamed widgets, with this request's CSP nonce.
 
@@ -55,20 +59,29 @@ def page_shell(
     depends only on the dashboard, its filters and its layout, so it is
     rendered once per ``key`` (``None``: not kept, e.g. for invalid filters,
     which echo what the address said) with a marker where the nonce goes;
-    ``context`` is called only then.
+    ``context`` is called only then. ``per_request`` are context values that
+    change with every request (the time the page is served): the shell holds
+    a marker for each, replaced by its escaped value, as the nonce is.
     """
     shell = _shells.get(key) if key is not None and not settings.DEBUG else None
     if shell is None:
-        html = render_to_string(
-            template_name,
-            {**context(), "is_streamed": True, "slot_marker": STREAM_SLOT, "csp_nonce": NONCE_SLOT},
-        )
+        markers = {name: per_request_marker(name) for name in per_request}
+        shell_context = {"is_streamed": True, "slot_marker": STREAM_SLOT, "csp_nonce": NONCE_SLOT}
+        html = render_to_string(template_name, {**context(), **markers, **shell_context})
         head, tail = html.split(STREAM_SLOT)
         shell = (head, tail)
         if key is not None:
             _shells.put(key, shell)
     nonce = str(get_nonce(request))  # evaluating the lazy nonce puts it in the header
-    return shell[0].replace(NONCE_SLOT, nonce), shell[1]
+    head, tail = shell[0].replace(NONCE_SLOT, nonce), shell[1]
+    for name, value in per_request.items():
+        marker = per_request_marker(name)
+        head, tail = head.replace(marker, escape(value)), tail.replace(marker, escape(value))
+    return head, tail
+
+
+def per_request_marker(name: str) -> str:
+    return f"{PER_REQUEST_SLOT}-{name}"
 
 
 def fresh_tiles(fresh: list[tuple[Placement, CachedResult]]) -> str:

@@ -1,19 +1,23 @@
 """The dashboard page (``/dashboards/<slug>/``) and the index of dashboards (``/dashboards/``)."""
 
+from datetime import UTC, datetime
 from typing import Any
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from widgets.auth import Verdict, check_access, login_redirect, may_see, request_user
 from widgets.cache import CachedResult, peek
 from widgets.pages.declarations import Dashboard
-from widgets.pages.filters import read_filters
+from widgets.pages.filters import filters_in_words, read_filters
+from widgets.pages.kiosk import Kiosk, is_kiosk, read_kiosk, wants_rotation
 from widgets.pages.layout import Placement, place
 from widgets.pages.registry import dashboards
 from widgets.pages.stream import fresh_tiles, page_shell, start_loads, stream_page
 from widgets.request_types import HtmxHttpRequest
+from widgets.theme import chosen_theme
 
 INDEX_TEMPLATE = "widgets/dashboards.html"
 
@@ -30,6 +34,8 @@ async def dashboard_view(request: HtmxHttpRequest, slug: str) -> HttpResponse | 
     if verdict is Verdict.FORBIDDEN:
         return await index_page(request, status=403, forbidden=True)
     filters = read_filters(dashboard, request.GET)
+    kiosk = await kiosk_mode(request, dashboard) if is_kiosk(request.GET) else None
+    theme = chosen_theme(request.COOKIES)
     # A tile whose widget this viewer may not see is neither loaded nor placed.
     placed = [item for item in place(dashboard, filters) if await may_see(item.widget, request)]
     user = await request_user(request)
@@ -45,27 +51,33 @@ async def dashboard_view(request: HtmxHttpRequest, slug: str) -> HttpResponse | 
             "filters_form": filters_form,
             "placed": placed,
             "viewer": viewer,
+            "filter_words": filters_in_words(dashboard.filters_form, filters.values),
+            "kiosk": kiosk,
+            "theme": theme,
             **extra,
         }
 
     if request.htmx and not request.htmx.history_restore_request:
         # A filter change: the page body, whose placeholders load themselves lazily.
         body = f"{dashboard.template_name}#dashboard"
-        return render(request, body, context(is_streamed=False), status=status)
+        return render(request, body, context(is_streamed=False, **served_at(timezone.now())), status=status)
     fresh, waiting = split_fresh(placed)
     # The shell is made now, not in the generator: the CSP nonce it uses must be
     # known before the middleware writes the Content-Security-Policy header.
     # It has a placeholder for each widget still loading.
     loading = frozenset(item.slot for item in waiting)
-    # The shell names the viewer and shows their tiles: both are part of its key.
+    # The shell names the viewer, shows their tiles, and has their theme and kiosk mode: all part of its key.
     shown = tuple(item.slot for item in placed)
     layout = tuple(dashboard.layout)
-    shell_key = (dashboard.slug, dashboard.template_name, filters.query, layout, shown, loading, viewer)
+    seen_by = (viewer, theme, kiosk)
+    shell_key = (dashboard.slug, dashboard.template_name, filters.query, layout, shown, loading, seen_by)
+    is_memoisable = filters.is_valid and filters.is_memoisable and (kiosk is None or kiosk.is_memoisable)
     head, tail = page_shell(
         request,
         dashboard.template_name,
         lambda: context(loading_slots=loading),
-        key=shell_key if filters.is_valid and filters.is_memoisable else None,
+        key=shell_key if is_memoisable else None,
+        per_request=served_at(timezone.now()),
     )
     response: HttpResponse | StreamingHttpResponse
     if not waiting:
@@ -81,6 +93,25 @@ async def dashboard_view(request: HtmxHttpRequest, slug: str) -> HttpResponse | 
         response["X-Accel-Buffering"] = "no"  # let proxies pass each chunk on at once
     response["Cache-Control"] = "no-cache"
     return response
+
+
+async def kiosk_mode(request: HtmxHttpRequest, dashboard: Dashboard) -> Kiosk:
+    """The page's kiosk mode; a rotation goes only through dashboards this viewer may open."""
+    may_open = (
+        [other.slug for other in dashboards if await may_see(other, request)]
+        if wants_rotation(request.GET)
+        else []
+    )
+    return read_kiosk(request.GET, dashboard.slug, may_open)
+
+
+def served_at(now: datetime) -> dict[str, str]:
+    """When the page was served: the printed header's time until ``widgets/dashboard.js`` knows the data's."""
+    utc = now.astimezone(UTC)
+    return {
+        "served_at_iso": utc.isoformat(timespec="seconds"),
+        "served_at_text": f"{utc:%Y-%m-%d %H:%M:%S} UTC",
+    }
 
 
 def split_fresh(placed: list[Placement]) -> tuple[list[tuple[Placement, CachedResult]], list[Placement]]:
