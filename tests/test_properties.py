@@ -155,8 +155,12 @@ class ParsedPage(HTMLParser):
 
     @property
     def structure(self) -> list[tuple[str, list[str]]]:
-        """Each element's tag and attribute names, in document order: what markup would change."""
-        return [(tag, sorted(attrs)) for tag, attrs in self.elements]
+        """Each element's tag and attribute names, in document order: what markup would change.
+
+        ``<wbr>`` is left out: the templates put one after each separator of a URL-like label, so how
+        many there are depends on the text, and it holds nothing.
+        """
+        return [(tag, sorted(attrs)) for tag, attrs in self.elements if tag != "wbr"]
 
     def widget_states(self) -> dict[str, str]:
         """``data-state`` of each widget root, by ``data-widget``."""
@@ -351,7 +355,7 @@ def assert_shown_as_text(hostile: str, plain: str, shown: Sequence[str]) -> None
     page = ParsedPage(hostile)
     assert page.structure == ParsedPage(plain).structure
     for text in shown:
-        assert escape(text) in hostile
+        assert escape(text) in hostile.replace("<wbr>", "")  # a label may wrap between its parts
         assert text in page.text
 
 

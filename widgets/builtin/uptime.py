@@ -1,5 +1,6 @@
 """Uptime: every labelled URL checked concurrently, each with its status and latency."""
 
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -7,6 +8,9 @@ from typing import Any, ClassVar
 
 from widgets.base import Widget
 from widgets.sources import Source, get_client, settle_sources
+
+# Zero-width: after the last of a run of separators (``https://`` stays whole).
+LABEL_BREAKS = re.compile(r"(?<=[/.?&=-])(?![/.?&=-])")
 
 
 @dataclass(frozen=True)
@@ -17,6 +21,11 @@ class Check:
     is_up: bool
     status: str
     latency_ms: float | None
+
+    @property
+    def label_parts(self) -> list[str]:
+        """The label cut after each run of ``/.?&=-``: where a URL may wrap (``<wbr>`` in the template)."""
+        return [part for part in LABEL_BREAKS.split(self.label) if part]
 
 
 def check_source(label: str, url: str, *, deadline: float | None = None) -> Source[tuple[int, float]]:
