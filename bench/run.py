@@ -26,6 +26,7 @@ from bench.scenarios import (
     s4_concurrency,
     s5_parallel_orm,
     s6_logged_in,
+    s7_overload,
 )
 from bench.servers import DATA_DIR
 
@@ -38,6 +39,7 @@ SCENARIOS: dict[str, ModuleType] = {
         s4_concurrency,
         s5_parallel_orm,
         s6_logged_in,
+        s7_overload,
     )
 }
 S3_SECONDS = 30.0

@@ -19,3 +19,6 @@ BENCH_S5_PAUSE_SECONDS = float(os.environ.get("BENCH_S5_PAUSE_SECONDS", "0.1"))
 # Memos to switch off (max_entries = 0) in the app servers, to measure what each is worth: memo names
 # (widgets.memo.memos() lists them) separated by commas, or "all". bench/benchapp/apps.py applies it.
 BENCH_MEMOS_OFF = [name.strip() for name in os.environ.get("BENCH_MEMOS_OFF", "").split(",") if name.strip()]
+# S7 runs its worker with and without the bound on distinct loads in flight; unset: the framework's default.
+if "BENCH_MAX_LOADS_IN_FLIGHT" in os.environ:
+    WIDGETS_MAX_LOADS_IN_FLIGHT = int(os.environ["BENCH_MAX_LOADS_IN_FLIGHT"])

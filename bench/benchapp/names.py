@@ -8,6 +8,7 @@ S3_REFRESH_SECONDS = 5
 S3_WIDGET_NAMES = ["s3_fx", "s3_status", "s3_revenue"]
 S4_WIDGET_NAME = "s4_fx"
 S5_WIDGET_NAMES = [f"s5_{number:02}" for number in range(1, 7)]
+S7_WIDGET_NAME = "s7_fx"
 
 # The dashboard's filter values (dashboard/filters.py): every bench widget takes
 # them as parameters, so each combination is a cache key of its own.

@@ -5,14 +5,17 @@
 - S3: three widgets refreshing every 5 s and cached for 5 s, one per kind of upstream source.
 - S4: one FX widget against a 1 s upstream.
 - S5: six KPI widgets, each one ~100 ms PostgreSQL aggregate and nothing else.
+- S7: one FX widget with a ``shard`` parameter: each shard is a distinct load of the slow upstream.
 
-Every widget takes the dashboard's filters (range, currency) as parameters, so
-a fresh filter combination per run is a cold cache without knowing the cache.
+Every widget but S7's takes the dashboard's filters (range, currency) as parameters,
+so a fresh filter combination per run is a cold cache without knowing the cache.
 """
 
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, ClassVar
+
+from django import forms
 
 from bench.benchapp.conf import bench_settings
 from bench.benchapp.names import (
@@ -21,6 +24,7 @@ from bench.benchapp.names import (
     S3_WIDGET_NAMES,
     S4_WIDGET_NAME,
     S5_WIDGET_NAMES,
+    S7_WIDGET_NAME,
 )
 from bench.benchapp.queries import PaidOrders, asummarise_paid_orders
 from dashboard.filters import ShopFilters
@@ -111,6 +115,23 @@ class PolledRevenueWidget(RateAndOrdersWidget):
 class BurstRatesWidget(RatesWidget):
     name = S4_WIDGET_NAME
     title = "S4 FX rates"
+
+    def base_url(self) -> str:
+        return upstream_base(self.name)
+
+
+class ShardForm(forms.Form):
+    shard = forms.IntegerField(min_value=0)
+
+
+@register
+class ShardedRatesWidget(RatesWidget):
+    """S7: the upstream's FX rates, one load per ``shard`` (each its own cache key), for anyone."""
+
+    name = S7_WIDGET_NAME
+    title = "S7 FX rates"
+    params_form = ShardForm
+    public = True  # S7 measures admission, not logins
 
     def base_url(self) -> str:
         return upstream_base(self.name)
