@@ -14,14 +14,15 @@ be admitted is served as it is. The count is taken where loads start, in
 ``WidgetCache``, and given back when the load ends however it ends: with a
 value, a failure, a timeout or a cancellation.
 
-Refused requests do not wait for a place: the bound is reached only when loads
-last longer than the bound divided by the rate they start at, so a place
-rarely frees within a short wait, and a waiting request holds what the bound
-is there to save.
+Refused requests do not wait for a place. A burst that fills the bound keeps
+the event loop busy reading it, and the loads admitted finish only after that,
+however quick their upstream: a short wait frees no place, it only makes the
+refusal later (bench S7 measured it; ``bench/README.md``).
 
 The default, 100, is the size of the shared HTTP client's connection pool
-(``WIDGETS_HTTP_MAX_CONNECTIONS``): past it, upstream requests wait for a
-connection anyway.
+(``WIDGETS_HTTP_MAX_CONNECTIONS``): past it, upstream requests only queue for a
+connection, and hundreds of them queued there kept the event loop, and
+``/healthz`` with it, busy for seconds (bench S7 without a bound).
 """
 
 import math
