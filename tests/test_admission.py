@@ -135,6 +135,7 @@ async def test_the_refused_plain_request_gets_the_widget_page_with_503_and_retry
     assert (refused.status_code, refused["Retry-After"]) == (503, "2")
     assert body.startswith("<!doctype html>")
     assert 'data-state="overloaded"' in body
+    assert '<noscript><meta http-equiv="refresh" content="2"></noscript>' in body  # without JavaScript too
     shards.gate.set()
     await asyncio.gather(*in_flight)
 

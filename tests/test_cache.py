@@ -243,7 +243,7 @@ async def test_stale_page_shows_the_age_and_keeps_polling(in_process, clock, set
     assert "updated 2 min ago</time>" in body
     assert 'data-kpi="load">#1<' in body
     assert 'hx-trigger="every 30s"' in body
-    assert "Could not refresh" not in body
+    assert "The latest refresh did not complete" not in body
 
 
 @pytest.mark.parametrize(
@@ -317,7 +317,7 @@ async def test_failed_refresh_serves_the_stale_value_naming_the_failing_source(i
     assert response.status_code == 200
     assert 'data-state="stale"' in body
     assert 'data-kpi="load">#1<' in body
-    assert "Could not refresh, showing the last values:" in body
+    assert "Showing the last values received. The latest refresh did not complete:" in body
     assert '<strong data-source="fx-rates">fx-rates</strong>: upstream answered HTTP 500' in body
     assert "updated 45 s ago" in body
 
