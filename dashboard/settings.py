@@ -93,6 +93,8 @@ MIDDLEWARE = [
     "widgets.asgi.inline_middleware.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "widgets.middleware.WidgetsMiddleware",
+    # The viewer's language (their choice, else Accept-Language) and time zone (their choice, else TIME_ZONE).
+    "widgets.middleware.LocaleMiddleware",
     # Sessions and users in the event loop; Django's own session, auth and message middleware for /admin/.
     "widgets.auth.middleware.AuthMiddleware",
 ]
@@ -179,7 +181,8 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("de", "Deutsch")]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

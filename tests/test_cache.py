@@ -470,8 +470,8 @@ def test_a_values_estimated_bytes_count_its_text_and_each_object():
     assert estimated_bytes("abc") == OBJECT_BYTES + 3
     assert estimated_bytes(["ab", 1]) == 3 * OBJECT_BYTES + 2 * REFERENCE_BYTES + 2
     assert estimated_bytes({"a": None}) == 3 * OBJECT_BYTES + 3 * REFERENCE_BYTES + 1
-    kpi = Kpi("ab", "cd")  # four fields: label, value, change, detail
-    assert estimated_bytes(kpi) == 5 * OBJECT_BYTES + 4 * 3 * REFERENCE_BYTES + 4
+    kpi = Kpi("ab", "cd")  # five fields: label, value, change, detail, sparkline
+    assert estimated_bytes(kpi) == 6 * OBJECT_BYTES + 5 * 3 * REFERENCE_BYTES + 4
 
 
 def test_a_container_met_again_is_walked_once_so_a_cycle_ends():

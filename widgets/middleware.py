@@ -1,4 +1,8 @@
-"""``WidgetsMiddleware``: our request details beside django-htmx's ``request.htmx``, and response headers."""
+"""Our middleware, async only.
+
+``WidgetsMiddleware``: our request details beside django-htmx's ``request.htmx``, and response headers.
+``LocaleMiddleware``: the viewer's language and time zone.
+"""
 
 import re
 import uuid
@@ -6,8 +10,10 @@ from dataclasses import dataclass, field
 
 from asgiref.sync import markcoroutinefunction
 from django.http import HttpRequest, HttpResponseBase
+from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 
+from widgets.locale import viewer_time_zone
 from widgets.request_types import AsyncGetResponse
 from widgets.sources import SourceTiming, collect_timings, server_timing_header
 
@@ -47,4 +53,34 @@ class WidgetsMiddleware:
         response[REQUEST_ID_HEADER] = request_id
         if timings and not response.streaming:
             response["Server-Timing"] = server_timing_header(timings)
+        return response
+
+
+class LocaleMiddleware:
+    """Activate the viewer's language and time zone (``widgets.locale``), in the event loop.
+
+    Django's ``LocaleMiddleware`` would run each hook in a thread; this one
+    does the same for a site without language prefixes in its URLs, plus the
+    time zone. They stay active for the whole request task, so the chunks of a
+    streamed page render in them too. Sets ``Content-Language``.
+    """
+
+    sync_capable = False
+    async_capable = True
+
+    def __init__(self, get_response: AsyncGetResponse) -> None:
+        self.get_response = get_response
+        markcoroutinefunction(self)
+
+    async def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        translation.activate(translation.get_language_from_request(request))
+        request.LANGUAGE_CODE = translation.get_language()
+        zone = viewer_time_zone(request.COOKIES)
+        if zone is None:
+            timezone.deactivate()
+        else:
+            timezone.activate(zone)
+        response = await self.get_response(request)
+        patch_vary_headers(response, ["Accept-Language", "Cookie"])
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response

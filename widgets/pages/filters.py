@@ -13,6 +13,7 @@ from django import forms
 from django.forms.utils import pretty_name
 
 from widgets.base import field_query_keys, query_keys, query_values
+from widgets.locale import rendering_variant
 from widgets.memo import MAX_KEY_TEXT, OBJECT_BYTES, LruMemo
 from widgets.pages.declarations import Dashboard
 from widgets.render import ParamError, param_errors
@@ -47,7 +48,7 @@ def read_filters(dashboard: Dashboard, query: Mapping[str, str]) -> PageFilters:
     """The dashboard's filters from ``query``: valid ones kept, defaults for the others, errors named."""
     form_class = dashboard.filters_form
     raw = tuple((key, query[key]) for key in query_keys(form_class) if query.get(key))
-    memo_key = (dashboard.slug, form_class, raw)
+    memo_key = (dashboard.slug, form_class, raw, rendering_variant())  # a period's words and days
     is_memoisable = query_length(raw) <= MAX_KEY_TEXT
     valid = _valid_filters.get(memo_key) if is_memoisable else None
     if valid is not None:
@@ -119,7 +120,7 @@ def choice_texts(choices: Any) -> list[tuple[str, str]]:
 
 
 # Valid filters per dashboard and raw query: validating the form would be much of a warm page view (S2).
-_valid_filters: LruMemo[tuple[str, type[forms.Form], Query], PageFilters] = LruMemo(
+_valid_filters: LruMemo[tuple[str, type[forms.Form], Query, tuple[str, str]], PageFilters] = LruMemo(
     name="pages.valid_filters",
     max_entries=256,
     max_bytes=512 * 1024,

@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 
 from widgets.base import Widget, query_keys
 from widgets.cache import cache_key
+from widgets.locale import rendering_variant
 from widgets.memo import LruMemo
 from widgets.pages.declarations import Dashboard, Tile
 from widgets.pages.filters import PageFilters, Query
@@ -74,7 +75,8 @@ def place(dashboard: Dashboard, filters: PageFilters) -> list[Placement]:
     """The dashboard's tiles whose widget is registered, in layout order, with their parameters."""
     if not filters.is_memoisable:
         return list(_place(dashboard, filters.query))
-    key = (dashboard.slug, tuple(dashboard.layout), filters.query)
+    # A placement keeps its cache key and its tile's markup, both per language and time zone.
+    key = (dashboard.slug, tuple(dashboard.layout), filters.query, rendering_variant())
     return _placements.get_or_make(key, lambda: list(_place(dashboard, filters.query)))
 
 
@@ -98,7 +100,7 @@ def widget_placement(slot: int, tile: Tile, widget: Widget, page_query: Query) -
 
 # What a placement holds once used, estimated: its URL, cache key, tile markup and the objects around them.
 PLACEMENT_BYTES = 1024
-_placements: LruMemo[tuple[str, tuple[Tile, ...], Query], list[Placement]] = LruMemo(
+_placements: LruMemo[tuple[str, tuple[Tile, ...], Query, tuple[str, str]], list[Placement]] = LruMemo(
     name="pages.placements",
     max_entries=256,
     max_bytes=2 * 1024 * 1024,

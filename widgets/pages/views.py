@@ -10,6 +10,7 @@ from django.views.decorators.http import require_safe
 
 from widgets.auth import Verdict, check_access, login_redirect, may_see, request_user
 from widgets.cache import CachedResult, peek
+from widgets.locale import rendering_variant
 from widgets.pages.declarations import Dashboard
 from widgets.pages.filters import filters_in_words, read_filters
 from widgets.pages.kiosk import Kiosk, is_kiosk, read_kiosk, wants_rotation
@@ -69,7 +70,7 @@ async def dashboard_view(request: HtmxHttpRequest, slug: str) -> HttpResponse | 
     # The shell names the viewer, shows their tiles, and has their theme and kiosk mode: all part of its key.
     shown = tuple(item.slot for item in placed)
     layout = tuple(dashboard.layout)
-    seen_by = (viewer, theme, kiosk)
+    seen_by = (viewer, theme, kiosk, rendering_variant())
     shell_key = (dashboard.slug, dashboard.template_name, filters.query, layout, shown, loading, seen_by)
     is_memoisable = filters.is_valid and filters.is_memoisable and (kiosk is None or kiosk.is_memoisable)
     head, tail = page_shell(

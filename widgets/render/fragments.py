@@ -12,6 +12,7 @@ from collections.abc import Hashable
 from django.template.loader import get_template
 from django.utils.safestring import SafeString
 
+from widgets.locale import rendering_variant
 from widgets.memo import MAX_KEY_TEXT, LruMemo
 from widgets.render.frames import WidgetFrame
 
@@ -33,8 +34,16 @@ class FragmentMemo(LruMemo[Hashable, SafeString]):
             return None  # placeholders and invalid requests are cheap and rare
         if len(frame.url) > MAX_KEY_TEXT:
             return None  # rendered every time: the URL is part of the key
-        # One load (name, URL, load time) in one state at one age renders one way.
-        return (frame.name, frame.url, frame.loaded_at, frame.state, frame.age_seconds, frame.refresh_seconds)
+        # One load (name, URL, load time) in one state at one age renders one way, per language and time zone.
+        return (
+            frame.name,
+            frame.url,
+            frame.loaded_at,
+            frame.state,
+            frame.age_seconds,
+            frame.refresh_seconds,
+            rendering_variant(),
+        )
 
     def render(self, frame: WidgetFrame) -> SafeString:
         key = self.key(frame)

@@ -1,0 +1,39 @@
+"""The viewer's language and time zone, and what they make part of the keys of rendered text.
+
+The language comes from the ``django_language`` cookie the viewer chose (the
+top bar's menu sets it), else from ``Accept-Language``, among ``LANGUAGES``.
+The time zone is the viewer's own when they asked for it (the ``widgets_tz``
+cookie, an IANA name the browser reports), else ``TIME_ZONE``.
+``LocaleMiddleware`` (``widgets.middleware``) activates both for a request.
+
+A widget's loaded value may hold translated or localised text (labels,
+formatted times), and pages and fragments are rendered once and reused, so
+the language and the time zone are part of those keys: ``rendering_variant()``.
+"""
+
+import functools
+import zoneinfo
+from collections.abc import Mapping
+
+from django.utils import timezone, translation
+
+TIME_ZONE_COOKIE = "widgets_tz"
+MAX_TIME_ZONE_NAME = 64
+
+
+@functools.cache
+def known_time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def viewer_time_zone(cookies: Mapping[str, str]) -> zoneinfo.ZoneInfo | None:
+    """The time zone the viewer chose, if it names a real one; else None (``TIME_ZONE``)."""
+    name = cookies.get(TIME_ZONE_COOKIE, "")
+    if not name or len(name) > MAX_TIME_ZONE_NAME or name not in known_time_zones():
+        return None
+    return zoneinfo.ZoneInfo(name)
+
+
+def rendering_variant() -> tuple[str, str]:
+    """The active language and time zone: what makes the same values render as other text."""
+    return translation.get_language() or "", timezone.get_current_timezone_name()
