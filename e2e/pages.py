@@ -29,6 +29,8 @@ WIDGET_NAMES = (
     "service_status",
     "orders_over_time",
     "uptime",
+    "revenue_over_time",
+    "paid_vs_refunded",
     "top_products",
     "orders_by_country",
     "fx_rates",

@@ -40,7 +40,7 @@ async def test_the_widget_roots_of_a_page_of_placeholders_match_an_html_parser()
     html = (await client.get("/dashboards/shop/?range=30d", headers={"HX-Request": "true"})).text
     roots = widget_roots(html.encode())
     assert roots == parsed(html)
-    assert len(roots) == 9
+    assert len(roots) == 11
     assert roots["revenue"] == WidgetRoot("revenue", "loading", "/widgets/revenue/?range=30d&currency=EUR")
 
 
