@@ -1,14 +1,12 @@
 """Amounts in the display currency: EUR cents converted with an FX rate."""
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 
+from dashboard.figures import format_amount
 from widgets import Source
 from widgets.builtin.rates import rate_for, rates_source
-
-SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "CHF": "CHF "}
-ZERO_DECIMAL = {"JPY"}
 
 
 def fx_rate_source(currency: str) -> Source[Decimal]:
@@ -28,13 +26,6 @@ def in_currency(cents_eur: int | float | Decimal, rate: Decimal) -> Decimal:
     return Decimal(cents_eur) / 100 * rate
 
 
-def format_amount(amount: Decimal | float, currency: str) -> str:
-    """``amount`` of ``currency`` with its symbol: "€1,234.50", "¥1,235"."""
-    places = Decimal(1) if currency in ZERO_DECIMAL else Decimal("0.01")
-    rounded = Decimal(str(amount)).quantize(places, rounding=ROUND_HALF_UP)
-    digits = f"{rounded:,.0f}" if currency in ZERO_DECIMAL else f"{rounded:,.2f}"
-    return f"{SYMBOLS.get(currency, currency + ' ')}{digits}"
-
-
 def format_money(cents_eur: int | float | Decimal, rate: Decimal, currency: str) -> str:
+    """EUR cents in ``currency``, written in the active language: "€1,234.50", "1.234,50 €"."""
     return format_amount(in_currency(cents_eur, rate), currency)

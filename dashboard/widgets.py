@@ -7,12 +7,13 @@ from typing import Any, Literal
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 from dashboard import queries
 from dashboard.demo_users import VIEW_CUSTOMERS, VIEW_REVENUE
+from dashboard.figures import format_amount, format_count, format_share
 from dashboard.filters import PeriodForm, ShopFilters
-from dashboard.money import format_amount, format_money, fx_rate_source, in_currency
+from dashboard.money import format_money, fx_rate_source, in_currency
 from widgets import Period, SourcesFailed, TimeWindow, gather_sources, orm, register, settle_sources
 from widgets.builtin.chart import (
     ChartWidget,
@@ -180,7 +181,7 @@ class TopProductsWidget(TableWidget):
         )
         rate, currency = values["fx-rate"], params["currency"]
         rows = [
-            [str(rank), name, f"{units:,}", format_money(revenue, rate, currency)]
+            [str(rank), name, format_count(units), format_money(revenue, rate, currency)]
             for rank, (name, revenue, units) in enumerate(values["top-products"], start=1)
         ]
         table = Table(["#", "Product", "Units", "Revenue"], rows, numeric=frozenset({0, 2, 3}))
@@ -233,9 +234,9 @@ class OrderHealthWidget(KpiWidget):
                 ),
                 Kpi(
                     "Refund rate",
-                    f"{stats.refund_rate * 100:.1f} %",
+                    format_share(stats.refund_rate),
                     relative_change(stats.refund_rate, previous.refund_rate),
-                    detail=f"{stats.refunded:,} of {stats.orders:,} orders",
+                    detail=f"{format_count(stats.refunded)} of {format_count(stats.orders)} orders",
                 ),
             ]
         }
@@ -288,7 +289,7 @@ class RecentOrdersWidget(TableWidget):
         rows = [
             [
                 f"#{order.id}",
-                timezone.localtime(order.created_at).strftime("%H:%M:%S"),
+                dateformat.time_format(timezone.localtime(order.created_at), "H:i:s"),
                 order.customer,
                 order.country,
                 order.product,
