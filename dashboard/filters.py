@@ -8,6 +8,7 @@ from django import forms
 
 from widgets import PeriodField
 
+# ISO 4217 codes: the same in every language, so they are the choices' labels too.
 CURRENCIES = ["EUR", "USD", "GBP", "JPY", "CHF"]
 DEFAULT_CURRENCY = "EUR"
 
@@ -16,12 +17,19 @@ class PeriodForm(forms.Form):
     period = PeriodField(initial="7d", label="Time range")
 
 
-class ShopFilters(PeriodForm):
-    """Every shop filter; also the parameters form of currency-aware widgets."""
+class CurrencyForm(forms.Form):
+    """The display currency: the parameters form of money figures that take no time range."""
 
     currency = forms.ChoiceField(
-        choices=[(code, code) for code in CURRENCIES], required=False, initial=DEFAULT_CURRENCY
+        label="Currency",
+        choices=[(code, code) for code in CURRENCIES],
+        required=False,
+        initial=DEFAULT_CURRENCY,
     )
 
     def clean_currency(self) -> str:
         return self.cleaned_data["currency"] or DEFAULT_CURRENCY
+
+
+class ShopFilters(CurrencyForm, PeriodForm):
+    """Every shop filter, the time range first; also the parameters form of currency-aware widgets."""

@@ -12,7 +12,7 @@ from django.utils import dateformat, timezone
 from dashboard import queries
 from dashboard.demo_users import VIEW_CUSTOMERS, VIEW_REVENUE
 from dashboard.figures import format_amount, format_count, format_share
-from dashboard.filters import PeriodForm, ShopFilters
+from dashboard.filters import CurrencyForm, PeriodForm, ShopFilters
 from dashboard.money import format_money, fx_rate_source, in_currency
 from widgets import Period, SourcesFailed, TimeWindow, gather_sources, orm, register, settle_sources
 from widgets.builtin.chart import (
@@ -282,10 +282,13 @@ class RecentOrdersWidget(TableWidget):
     name = "recent_orders"
     title = "Recent orders"
     permissions = (VIEW_CUSTOMERS,)  # it shows customers' names
+    params_form = CurrencyForm  # the shop's currency filter flows in by name; elsewhere, euros
     refresh_seconds = 5
 
     async def load(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
-        orders = (await gather_sources(orm("recent-orders", queries.latest_orders)))["recent-orders"]
+        currency = params["currency"]
+        values = await gather_sources(orm("recent-orders", queries.latest_orders), fx_rate_source(currency))
+        rate = values["fx-rate"]
         rows = [
             [
                 f"#{order.id}",
@@ -293,10 +296,10 @@ class RecentOrdersWidget(TableWidget):
                 order.customer,
                 order.country,
                 order.product,
-                format_money(order.amount_cents, Decimal(1), "EUR"),
+                format_money(order.amount_cents, rate, currency),
                 order.status,
             ]
-            for order in orders
+            for order in values["recent-orders"]
         ]
         columns = ["Order", "Time", "Customer", "Country", "Product", "Amount", "Status"]
         return {"table": Table(columns, rows, numeric=frozenset({5}), empty_message="No orders yet.")}

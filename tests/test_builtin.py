@@ -16,12 +16,15 @@ from django.utils import timezone
 
 from dashboard.models import Customer, Order, Product
 from tests.users import superuser_client
+from widgets import dashboards
 from widgets.builtin.chart import BarChart, DonutChart, StackedBarChart, build_bar_chart
 from widgets.builtin.kpi import Kpi, relative_change
 from widgets.builtin.rates import Rates, RatesWidget, rate_for
 from widgets.builtin.statuspage import Component, StatuspageWidget
 from widgets.builtin.table import Share, Table, shares_of
 from widgets.builtin.uptime import Check, UptimeWidget
+from widgets.pages.filters import read_filters
+from widgets.pages.layout import place
 from widgets.registry import registry
 from widgets.sources import SourcesFailed, UpstreamError, collect_timings, server_timing_header
 
@@ -407,13 +410,51 @@ async def test_order_health_shows_average_paid_order_and_refund_rate(place_order
 
 
 @db
-async def test_recent_orders_are_newest_first(place_order):
+async def test_recent_orders_are_newest_first_in_euros_without_http(place_order, respx_mock):
     oldest = await place_order(ago(hours=3))
     newest = await place_order(ago(hours=1), amount_cents=2500, country="FR")
     middle = await place_order(ago(hours=2))
     table: Table = (await load("recent_orders", {}))["table"]
     assert [row[0] for row in table.rows] == [f"#{newest.pk}", f"#{middle.pk}", f"#{oldest.pk}"]
     assert table.rows[0][2:] == ["Customer FR", "FR", "Anvil", "€25.00", "Paid"]
+    assert not respx_mock.calls
+
+
+@db
+async def test_recent_orders_show_amounts_in_the_chosen_currency(place_order, respx_mock):
+    answer = {"amount": 1.0, "base": "EUR", "date": "2025-05-02", "rates": {"JPY": 162.5}}
+    respx_mock.get(f"{settings.RATES_API_URL}/latest", params={"from": "EUR"}).respond(json=answer)
+    await place_order(ago(hours=1), amount_cents=2500)
+    table: Table = (await load("recent_orders", {"currency": "JPY"}))["table"]
+    assert table.rows[0][5] == "¥4,063"  # €25.00 at 162.5, no decimals
+    assert "€" not in " ".join(cell for row in table.rows for cell in row)
+
+
+@db
+async def test_recent_orders_fail_when_the_upstream_lacks_the_currency(place_order, respx_mock):
+    answer = {"amount": 1.0, "base": "EUR", "date": "2025-05-02", "rates": {"USD": 1.5}}
+    respx_mock.get(f"{settings.RATES_API_URL}/latest").respond(json=answer)
+    with pytest.raises(SourcesFailed, match="fx-rate: no rate for JPY"):
+        await load("recent_orders", {"currency": "JPY"})
+
+
+# Every money figure on the shop dashboard; none of the others shows money.
+MONEY_WIDGETS = {"revenue", "order_health", "revenue_over_time", "top_products", "recent_orders"}
+
+
+def test_the_shop_dashboards_currency_filter_reaches_every_money_figure():
+    shop = dashboards.get("shop")
+    placed = {one.widget.name: one.params for one in place(shop, read_filters(shop, {"currency": "JPY"}))}
+    assert {name for name, params in placed.items() if params.get("currency") == "JPY"} == MONEY_WIDGETS
+
+
+def test_the_operations_dashboard_without_filters_shows_money_in_euros():
+    operations = dashboards.get("operations")
+    placed = {one.widget.name: one.params for one in place(operations, read_filters(operations, {}))}
+    assert {name: params["currency"] for name, params in placed.items() if "currency" in params} == {
+        "revenue": "EUR",
+        "recent_orders": "EUR",
+    }
 
 
 @db
