@@ -4,17 +4,20 @@ from django.urls import reverse_lazy
 
 from dashboard.demo_users import VIEW_REVENUE
 from dashboard.filters import ShopFilters
+from dashboard.i18n import _
 from widgets import Dashboard, Tile, register
 
 
 @register
 class ShopDashboard(Dashboard):
     slug = "shop"
-    title = "Shop dashboard"
-    description = "Revenue, orders, refunds, products and countries, in the currency and time range you pick."
+    title = _("Shop dashboard")
+    description = _(
+        "Revenue, orders, refunds, products and countries, in the currency and time range you pick."
+    )
     permissions = (VIEW_REVENUE,)
     filters_form = ShopFilters
-    links = (("Widgets in a page", reverse_lazy("embed_example")),)
+    links = ((_("Widgets in a page"), reverse_lazy("embed_example")),)
     layout = (
         Tile("revenue"),
         Tile("order_health"),
@@ -33,8 +36,8 @@ class ShopDashboard(Dashboard):
 @register
 class OperationsDashboard(Dashboard):
     slug = "operations"
-    title = "Operations"
-    description = "Is everything up? Service status, uptime checks, FX rates and orders as they arrive."
+    title = _("Operations")
+    description = _("Is everything up? Service status, uptime checks, FX rates and orders as they arrive.")
     # Any logged-in user may open it; each sees the tiles their rights allow (ops: no revenue, no names).
     layout = (
         Tile("service_status"),

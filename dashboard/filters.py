@@ -5,6 +5,7 @@ forms as their parameters, so each filter flows into the widgets by name.
 """
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from widgets import PeriodField
 
@@ -14,14 +15,14 @@ DEFAULT_CURRENCY = "EUR"
 
 
 class PeriodForm(forms.Form):
-    period = PeriodField(initial="7d", label="Time range")
+    period = PeriodField(initial="7d", label=_("Time range"))
 
 
 class CurrencyForm(forms.Form):
     """The display currency: the parameters form of money figures that take no time range."""
 
     currency = forms.ChoiceField(
-        label="Currency",
+        label=_("Currency"),
         choices=[(code, code) for code in CURRENCIES],
         required=False,
         initial=DEFAULT_CURRENCY,

@@ -1,6 +1,7 @@
 """The demo domain: a shop's products, customers and orders (amounts in EUR cents)."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Product(models.Model):
@@ -22,8 +23,8 @@ class Customer(models.Model):
 
 class Order(models.Model):
     class Status(models.TextChoices):
-        PAID = "paid", "Paid"
-        REFUNDED = "refunded", "Refunded"
+        PAID = "paid", _("Paid")
+        REFUNDED = "refunded", _("Refunded")
 
     created_at = models.DateTimeField(db_index=True)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")

@@ -186,6 +186,9 @@ LANGUAGES = [("en", "English"), ("de", "Deutsch")]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# The demo's own catalog, dashboard/locale, named here so that `makemessages` run from the project root
+# puts the strings of templates/ (project templates, in no app) there too. It wins over the apps' catalogs.
+LOCALE_PATHS = [BASE_DIR / "dashboard" / "locale"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

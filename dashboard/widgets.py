@@ -8,11 +8,13 @@ from typing import Any, Literal
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils import dateformat, timezone
+from django.utils.translation import gettext, ngettext
 
 from dashboard import queries
 from dashboard.demo_users import VIEW_CUSTOMERS, VIEW_REVENUE
 from dashboard.figures import format_amount, format_count, format_share
 from dashboard.filters import CurrencyForm, PeriodForm, ShopFilters
+from dashboard.i18n import _
 from dashboard.money import format_money, fx_rate_source, in_currency
 from widgets import Period, SourcesFailed, TimeWindow, gather_sources, orm, register, settle_sources
 from widgets.builtin.chart import (
@@ -38,10 +40,22 @@ def window_of(params: Mapping[str, Any]) -> TimeWindow:
     return period.window()
 
 
+# The time range's presets in words that follow a noun ("Revenue, last 7 days"): not the
+# filter's labels lowercased, which would lowercase the nouns of a German "Letzte 7 Tage".
+PRESETS_AFTER_A_NOUN = {
+    "24h": _("last 24 hours"),
+    "7d": _("last 7 days"),
+    "30d": _("last 30 days"),
+    "90d": _("last 90 days"),
+}
+
+
 def period_label(params: Mapping[str, Any]) -> str:
-    """The period in words, to follow a noun: "last 7 days", "1 Nov 2026 to 20 Nov 2026"."""
+    """The period in words, to follow a noun: "last 7 days", or the days of a custom range."""
     period: Period = params["period"]
-    return period.label if period.is_custom else period.label.lower()
+    if period.preset in PRESETS_AFTER_A_NOUN:
+        return str(PRESETS_AFTER_A_NOUN[period.preset])
+    return period.label
 
 
 def interval_of(window: TimeWindow) -> Literal["hour", "day"]:
@@ -49,10 +63,21 @@ def interval_of(window: TimeWindow) -> Literal["hour", "day"]:
     return "hour" if window.is_hourly else "day"
 
 
+def per_interval(window: TimeWindow, per_hour: str, per_day: str) -> str:
+    """The words of a chart per hour or per day, as ``interval_of`` buckets ``window``."""
+    return per_hour if window.is_hourly else per_day
+
+
+def format_orders(count: float) -> str:
+    """A chart's order count in words: "1 order", "1,234 orders"."""
+    whole = round(count)
+    return ngettext("%(count)s order", "%(count)s orders", whole) % {"count": format_count(whole)}
+
+
 @register
 class RevenueWidget(KpiWidget):
     name = "revenue"
-    title = "Revenue"
+    title = _("Revenue")
     permissions = (VIEW_REVENUE,)
     params_form = ShopFilters
     refresh_seconds = 30
@@ -72,10 +97,12 @@ class RevenueWidget(KpiWidget):
         currency, rate = params["currency"], results["fx-rate"].value
         revenue, previous = results["revenue"].value, results["previous-revenue"].value
         kpi = Kpi(
-            label=f"Revenue, {period_label(params)}",
+            # Translators: %(period)s is a time range that follows a noun: "last 7 days".
+            label=gettext("Revenue, %(period)s") % {"period": period_label(params)},
             value=format_money(revenue, rate, currency),
             change=relative_change(revenue, previous),
-            detail=f"Previous period: {format_money(previous, rate, currency)}",
+            detail=gettext("Previous period: %(amount)s")
+            % {"amount": format_money(previous, rate, currency)},
             sparkline=self.trend(trend.value, params, rate) if trend.is_ok else None,
         )
         return {"kpis": [kpi]}
@@ -85,8 +112,11 @@ class RevenueWidget(KpiWidget):
     ) -> Sparkline:
         period, currency = window_of(params), params["currency"]
         interval = interval_of(period)
+        title = per_interval(
+            period, gettext("Revenue per hour, %(period)s"), gettext("Revenue per day, %(period)s")
+        )
         return sparkline(
-            f"Revenue per {interval}, {period_label(params)}",
+            title % {"period": period_label(params)},
             [(bucket, float(in_currency(cents, rate))) for bucket, cents in buckets],
             unit=currency,
             interval=interval,
@@ -98,7 +128,7 @@ class RevenueWidget(KpiWidget):
 @register
 class OrdersOverTimeWidget(TimeSeriesWidget):
     name = "orders_over_time"
-    title = "Orders over time"
+    title = _("Orders over time")
     params_form = PeriodForm
     refresh_seconds = 60
 
@@ -106,12 +136,16 @@ class OrdersOverTimeWidget(TimeSeriesWidget):
         period = window_of(params)
         buckets = (await gather_sources(orm("orders", lambda: queries.orders_per_bucket(period))))["orders"]
         interval = interval_of(period)
+        title = per_interval(
+            period, gettext("Orders per hour, %(period)s"), gettext("Orders per day, %(period)s")
+        )
         chart = bar_chart(
-            f"Orders per {interval}, {period_label(params)}",
+            title % {"period": period_label(params)},
             [(bucket, float(count)) for bucket, count in buckets],
-            unit="orders",
+            unit=gettext("orders"),
             interval=interval,
             window=period,
+            format_value=format_orders,
         )
         return {"chart": chart}
 
@@ -119,7 +153,7 @@ class OrdersOverTimeWidget(TimeSeriesWidget):
 @register
 class RevenueOverTimeWidget(ChartWidget):
     name = "revenue_over_time"
-    title = "Revenue over time"
+    title = _("Revenue over time")
     permissions = (VIEW_REVENUE,)
     params_form = ShopFilters
     refresh_seconds = 60
@@ -131,9 +165,15 @@ class RevenueOverTimeWidget(ChartWidget):
         )
         currency, rate, interval = params["currency"], values["fx-rate"], interval_of(period)
         points = [(bucket, float(in_currency(cents, rate))) for bucket, cents in values["revenue"]]
+        title = per_interval(
+            period,
+            # Translators: %(currency)s is a code such as EUR; %(period)s a time range such as "last 7 days".
+            gettext("Paid revenue per hour in %(currency)s, %(period)s"),
+            gettext("Paid revenue per day in %(currency)s, %(period)s"),
+        )
         chart = area_chart(
-            f"Paid revenue per {interval} in {currency}, {period_label(params)}",
-            [Series("Revenue", points)],
+            title % {"currency": currency, "period": period_label(params)},
+            [Series(gettext("Revenue"), points)],
             unit=currency,
             interval=interval,
             window=period,
@@ -145,7 +185,7 @@ class RevenueOverTimeWidget(ChartWidget):
 @register
 class PaidAndRefundedWidget(ChartWidget):
     name = "paid_vs_refunded"
-    title = "Paid and refunded orders"
+    title = _("Paid and refunded orders")
     params_form = PeriodForm
     refresh_seconds = 60
 
@@ -153,15 +193,21 @@ class PaidAndRefundedWidget(ChartWidget):
         period = window_of(params)
         loaded = await gather_sources(orm("orders", lambda: queries.orders_by_status_per_bucket(period)))
         rows, interval = loaded["orders"], interval_of(period)
+        title = per_interval(
+            period,
+            gettext("Paid and refunded orders per hour, %(period)s"),
+            gettext("Paid and refunded orders per day, %(period)s"),
+        )
         chart = stacked_bar_chart(
-            f"Paid and refunded orders per {interval}, {period_label(params)}",
+            title % {"period": period_label(params)},
             [
-                Series("Paid", [(bucket, float(paid)) for bucket, paid, _ in rows]),
-                Series("Refunded", [(bucket, float(refunded)) for bucket, _, refunded in rows]),
+                Series(gettext("Paid"), [(bucket, float(paid)) for bucket, paid, _refunded in rows]),
+                Series(gettext("Refunded"), [(bucket, float(refunded)) for bucket, _paid, refunded in rows]),
             ],
-            unit="orders",
+            unit=gettext("orders"),
             interval=interval,
             window=period,
+            format_value=format_orders,
         )
         return {"chart": chart}
 
@@ -170,7 +216,7 @@ class PaidAndRefundedWidget(ChartWidget):
 class TopProductsWidget(TableWidget):
     name = "top_products"
     permissions = (VIEW_REVENUE,)
-    title = "Top 10 products by revenue"
+    title = _("Top 10 products by revenue")
     params_form = ShopFilters
     refresh_seconds = 60
 
@@ -184,14 +230,15 @@ class TopProductsWidget(TableWidget):
             [str(rank), name, format_count(units), format_money(revenue, rate, currency)]
             for rank, (name, revenue, units) in enumerate(values["top-products"], start=1)
         ]
-        table = Table(["#", "Product", "Units", "Revenue"], rows, numeric=frozenset({0, 2, 3}))
+        columns = ["#", gettext("Product"), gettext("Units"), gettext("Revenue")]
+        table = Table(columns, rows, numeric=frozenset({0, 2, 3}))
         return {"table": table}
 
 
 @register
 class OrdersByCountryWidget(ChartWidget):
     name = "orders_by_country"
-    title = "Orders by country"
+    title = _("Orders by country")
     params_form = PeriodForm
     refresh_seconds = 60
     shown_countries = 10  # the rest are summed up as "Other"
@@ -200,11 +247,13 @@ class OrdersByCountryWidget(ChartWidget):
         period = window_of(params)
         values = await gather_sources(orm("countries", lambda: queries.orders_by_country(period)))
         chart = donut_chart(
-            f"Share of orders by country, {period_label(params)}",
+            gettext("Share of orders by country, %(period)s") % {"period": period_label(params)},
             [(country, float(count)) for country, count in values["countries"]],
-            unit="orders",
-            category="Country",
+            unit=gettext("orders"),
+            category=gettext("Country"),
             shown_slices=self.shown_countries,
+            rest_label=gettext("Other"),
+            format_value=format_orders,
         )
         return {"chart": chart}
 
@@ -212,7 +261,7 @@ class OrdersByCountryWidget(ChartWidget):
 @register
 class OrderHealthWidget(KpiWidget):
     name = "order_health"
-    title = "Average order value and refunds"
+    title = _("Average order value and refunds")
     params_form = ShopFilters
     refresh_seconds = 60
 
@@ -228,15 +277,18 @@ class OrderHealthWidget(KpiWidget):
         return {
             "kpis": [
                 Kpi(
-                    "Average order value",
+                    gettext("Average order value"),
                     format_money(stats.average_paid_cents, rate, currency),
                     relative_change(stats.average_paid_cents, previous.average_paid_cents),
                 ),
                 Kpi(
-                    "Refund rate",
+                    gettext("Refund rate"),
                     format_share(stats.refund_rate),
                     relative_change(stats.refund_rate, previous.refund_rate),
-                    detail=f"{format_count(stats.refunded)} of {format_count(stats.orders)} orders",
+                    detail=ngettext(
+                        "%(refunded)s of %(orders)s order", "%(refunded)s of %(orders)s orders", stats.orders
+                    )
+                    % {"refunded": format_count(stats.refunded), "orders": format_count(stats.orders)},
                 ),
             ]
         }
@@ -245,7 +297,7 @@ class OrderHealthWidget(KpiWidget):
 @register
 class FxRatesWidget(RatesWidget):
     name = "fx_rates"
-    title = "FX rates"
+    title = _("FX rates")
     public = True  # public market data: anyone may look, logged in or not
     refresh_seconds = 60
 
@@ -256,7 +308,7 @@ class FxRatesWidget(RatesWidget):
 @register
 class ServiceStatusWidget(StatuspageWidget):
     name = "service_status"
-    title = "Service status"
+    title = _("Service status")
     refresh_seconds = 30
 
     def base_url(self) -> str:
@@ -266,7 +318,7 @@ class ServiceStatusWidget(StatuspageWidget):
 @register
 class UptimeChecksWidget(UptimeWidget):
     name = "uptime"
-    title = "Uptime"
+    title = _("Uptime")
     refresh_seconds = 20
 
     async def can_view(self, user: Any, request: HttpRequest) -> bool:
@@ -280,7 +332,7 @@ class UptimeChecksWidget(UptimeWidget):
 @register
 class RecentOrdersWidget(TableWidget):
     name = "recent_orders"
-    title = "Recent orders"
+    title = _("Recent orders")
     permissions = (VIEW_CUSTOMERS,)  # it shows customers' names
     params_form = CurrencyForm  # the shop's currency filter flows in by name; elsewhere, euros
     refresh_seconds = 5
@@ -301,5 +353,14 @@ class RecentOrdersWidget(TableWidget):
             ]
             for order in values["recent-orders"]
         ]
-        columns = ["Order", "Time", "Customer", "Country", "Product", "Amount", "Status"]
-        return {"table": Table(columns, rows, numeric=frozenset({5}), empty_message="No orders yet.")}
+        columns = [
+            gettext("Order"),
+            gettext("Time"),
+            gettext("Customer"),
+            gettext("Country"),
+            gettext("Product"),
+            gettext("Amount"),
+            gettext("Status"),
+        ]
+        table = Table(columns, rows, numeric=frozenset({5}), empty_message=gettext("No orders yet."))
+        return {"table": table}

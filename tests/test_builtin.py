@@ -4,6 +4,7 @@ import asyncio
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -12,7 +13,7 @@ from django.conf import settings
 from django.db import connections
 from django.template.loader import render_to_string
 from django.test import override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from dashboard.models import Customer, Order, Product
 from tests.users import superuser_client
@@ -556,6 +557,122 @@ async def test_the_chart_widgets_render_their_svg_for_a_logged_in_user(place_ord
         assert "<details" in html, name
     response = await client.get("/widgets/revenue/?range=7d", headers={"HX-Request": "true"})
     assert 'class="chart__svg chart__svg--sparkline"' in response.content.decode()
+
+
+# The demo in German: what the viewer's language changes, and the time in the viewer's zone
+
+NBSP = "\N{NO-BREAK SPACE}"
+
+
+def test_the_demos_titles_are_translated_when_shown():
+    widget, shop = registry.get("recent_orders"), dashboards.get("shop")
+    with translation.override("de"):
+        assert (str(widget.title), str(shop.title)) == ("Neueste Bestellungen", "Shop-Dashboard")
+    assert (str(widget.title), str(shop.title)) == ("Recent orders", "Shop dashboard")
+
+
+@db
+async def test_the_revenue_figure_in_german(revenue_orders):
+    with translation.override("de"):
+        [kpi] = (await load("revenue"))["kpis"]
+    assert (kpi.label, kpi.value, kpi.detail) == (
+        "Umsatz, letzte 7 Tage",
+        f"150,00{NBSP}€",
+        f"Vorheriger Zeitraum: 100,00{NBSP}€",
+    )
+    assert kpi.sparkline.title == "Umsatz pro Tag, letzte 7 Tage"
+
+
+@db
+async def test_order_health_in_german(place_order):
+    for cents in (1000, 2000, 3000):
+        await place_order(ago(hours=1), amount_cents=cents)
+    await place_order(ago(hours=1), amount_cents=50000, status="refunded")
+    with translation.override("de"):
+        average, refunds = (await load("order_health"))["kpis"]
+    assert (average.label, average.value) == ("Durchschnittlicher Bestellwert", f"20,00{NBSP}€")
+    assert (refunds.label, refunds.value, refunds.detail) == (
+        "Erstattungsquote",
+        f"25,0{NBSP}%",
+        "1 von 4 Bestellungen",
+    )
+
+
+@db
+async def test_recent_orders_in_german_at_the_viewers_time(place_order):
+    order = await place_order(ago(hours=1), amount_cents=2500)
+    tokyo = ZoneInfo("Asia/Tokyo")
+    with translation.override("de"), timezone.override(tokyo):
+        table: Table = (await load("recent_orders", {}))["table"]
+    assert table.columns == ["Bestellung", "Uhrzeit", "Kunde", "Land", "Produkt", "Betrag", "Status"]
+    in_tokyo = order.created_at.astimezone(tokyo).strftime("%H:%M:%S")
+    assert table.rows[0][1:] == [in_tokyo, "Customer DE", "DE", "Anvil", f"25,00{NBSP}€", "Bezahlt"]
+
+
+@db
+async def test_no_recent_orders_in_german():
+    with translation.override("de"):
+        table: Table = (await load("recent_orders", {}))["table"]
+    assert (table.rows, table.empty_message) == ([], "Noch keine Bestellungen.")
+
+
+@db
+async def test_the_charts_count_orders_in_words_in_either_language(place_order):
+    await place_order(ago(days=2))
+    chart = (await load("orders_over_time", {"range": "7d"}))["chart"]
+    cells = {cell for row in chart.rows for cell in row.cells}
+    assert {"1 order", "0 orders"} <= cells
+    with translation.override("de"):
+        chart = (await load("orders_over_time", {"range": "7d"}))["chart"]
+    assert (chart.title, chart.names) == ("Bestellungen pro Tag, letzte 7 Tage", ["Bestellungen"])
+    assert {"1 Bestellung", "0 Bestellungen"} <= {cell for row in chart.rows for cell in row.cells}
+
+
+@db
+async def test_paid_refunded_and_country_charts_in_german(place_order, monkeypatch):
+    monkeypatch.setattr(registry.get("orders_by_country"), "shown_countries", 1)
+    for country in ("DE", "DE", "FR"):
+        await place_order(ago(hours=1), country=country)
+    with translation.override("de"):
+        stacked = (await load("paid_vs_refunded", {"range": "24h"}))["chart"]
+        donut = (await load("orders_by_country", {"range": "7d"}))["chart"]
+    assert stacked.title == "Bezahlte und erstattete Bestellungen pro Stunde, letzte 24 Stunden"
+    assert stacked.names == ["Bezahlt", "Erstattet"]
+    assert donut.title == "Anteil der Bestellungen nach Land, letzte 7 Tage"
+    assert [(one.label, one.value_text) for one in donut.slices] == [
+        ("DE", "2 Bestellungen"),
+        ("Sonstige", "1 Bestellung"),
+    ]
+    assert donut.as_data_table().columns[:2] == ["Land", "Bestellungen"]
+
+
+@db
+async def test_top_products_and_revenue_over_time_in_german_and_yen(revenue_orders, respx_mock):
+    answer = {"amount": 1.0, "base": "EUR", "date": "2025-05-02", "rates": {"JPY": 162.5}}
+    respx_mock.get(f"{settings.RATES_API_URL}/latest", params={"from": "EUR"}).respond(json=answer)
+    with translation.override("de"):
+        table = (await load("top_products", {"range": "7d", "currency": "JPY"}))["table"]
+        chart = (await load("revenue_over_time", {"range": "7d", "currency": "JPY"}))["chart"]
+    assert table.columns == ["#", "Produkt", "Stück", "Umsatz"]
+    assert table.rows == [["1", "Anvil", "2", f"24.375{NBSP}¥"]]
+    assert chart.title == "Bezahlter Umsatz pro Tag in JPY, letzte 7 Tage"
+    assert chart.names == ["Umsatz"]
+
+
+@db
+async def test_a_widget_answers_each_viewer_in_their_language(place_order):
+    await place_order(ago(hours=1), amount_cents=2500)
+    client = await superuser_client()
+    fragment = {"HX-Request": "true"}
+    english = (await client.get("/widgets/recent_orders/", headers=fragment)).content.decode()
+    german = (
+        await client.get("/widgets/recent_orders/", headers={**fragment, "Accept-Language": "de"})
+    ).content.decode()
+    assert "Recent orders" in english
+    assert "€25.00" in english
+    assert "Neueste Bestellungen" in german
+    assert f"25,00{NBSP}€" in german
+    assert "Bezahlt" in german
 
 
 @db

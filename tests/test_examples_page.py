@@ -115,3 +115,15 @@ def test_the_shop_dashboard_header_links_to_the_example():
     html = render_to_string("widgets/dashboard.html", context)
     header = re.search(r'<header class="topbar">.*?</header>', html, re.DOTALL)[0]
     assert '<a class="topbar__link" href="/examples/embed/">Widgets in a page</a>' in header
+
+
+async def test_page_reads_in_german_with_the_figure_in_german(rates_upstream, an_order_this_month):
+    client = await superuser_client()
+    response = await client.get("/examples/embed/", headers={"Accept-Language": "de"})
+    html = response.content.decode()
+    assert "<title>Unsere Woche in Zahlen · Shop-Journal</title>" in html
+    assert "<h1>Unsere Woche in Zahlen</h1>" in html
+    assert "<strong>Mitgeliefertes Widget.</strong>" in html
+    assert "<code>render_with_widgets()</code> statt mit <code>render()</code>" in html
+    widget, _ = embedded(html, "inline")
+    assert "150,00\N{NO-BREAK SPACE}$" in widget
