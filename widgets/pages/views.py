@@ -5,7 +5,7 @@ from typing import Any
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.views.decorators.http import require_safe
 
 from widgets.auth import Verdict, check_access, login_redirect, may_see, request_user
@@ -21,6 +21,8 @@ from widgets.request_types import HtmxHttpRequest
 from widgets.theme import chosen_theme
 
 INDEX_TEMPLATE = "widgets/dashboards.html"
+# The printed header's "Data as of" time; widgets/frame.html writes each widget's time so (data-time-text).
+FULL_TIME_FORMAT = "Y-m-d H:i:s T"
 
 
 @require_safe
@@ -107,11 +109,13 @@ async def kiosk_mode(request: HtmxHttpRequest, dashboard: Dashboard) -> Kiosk:
 
 
 def served_at(now: datetime) -> dict[str, str]:
-    """When the page was served: the printed header's time until ``widgets/dashboard.js`` knows the data's."""
-    utc = now.astimezone(UTC)
+    """When the page was served: the printed header's time until ``widgets/dashboard.js`` knows the data's.
+
+    Shown in the active time zone, with its abbreviation (``widgets.locale``).
+    """
     return {
-        "served_at_iso": utc.isoformat(timespec="seconds"),
-        "served_at_text": f"{utc:%Y-%m-%d %H:%M:%S} UTC",
+        "served_at_iso": now.astimezone(UTC).isoformat(timespec="seconds"),
+        "served_at_text": dateformat.format(timezone.localtime(now), FULL_TIME_FORMAT),
     }
 
 

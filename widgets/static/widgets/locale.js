@@ -19,7 +19,9 @@
   function remember(name, value) {
     var secure = location.protocol === "https:" ? "; secure" : "";
     var lifetime = value ? "; max-age=" + YEAR_SECONDS : "; max-age=0";
-    document.cookie = name + "=" + encodeURIComponent(value) + "; path=/; samesite=lax" + lifetime + secure;
+    // The server reads the value as it is, undecoded: "/" of a time zone name (Europe/Berlin) stays one.
+    var written = encodeURIComponent(value).replace(/%2F/g, "/");
+    document.cookie = name + "=" + written + "; path=/; samesite=lax" + lifetime + secure;
   }
 
   function viewerZone() {
