@@ -7,6 +7,8 @@ that import only ``widgets`` and ``widgets.builtin``.
 from collections.abc import Sequence
 from typing import ClassVar
 
+from django.utils.translation import gettext
+
 from widgets.base import Widget
 from widgets.charts import (
     AreaChart,
@@ -58,4 +60,4 @@ class TimeSeriesWidget(ChartWidget):
 
 def build_bar_chart(title: str, points: Sequence[tuple[str, float]], unit: str) -> BarChart:
     """``(label, value)`` points as a bar chart: ``bar_chart`` without a time axis or partial intervals."""
-    return bar_chart(title, points, unit=unit, x_name="Time")
+    return bar_chart(title, points, unit=unit, x_name=gettext("Time"))

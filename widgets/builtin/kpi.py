@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from widgets.base import Widget
-from widgets.charts import Sparkline
+from widgets.charts import Sparkline, format_decimal
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,11 @@ class Kpi:
 
     @property
     def change_percent(self) -> str:
-        return "" if self.change is None else f"{self.change * 100:+.1f} %"
+        """The change with its sign, in the active language: "+12.5 %" (German "+12,5 %")."""
+        if self.change is None:
+            return ""
+        signed = f"{self.change * 100:+.1f}"  # rounded first: -0.04 % reads "-0.0 %", as it always did
+        return f"{signed[0]}{format_decimal(float(signed[1:]), 1)} %"
 
     @property
     def trend(self) -> str:

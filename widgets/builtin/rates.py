@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from django.utils.translation import gettext
+
 from widgets.base import Widget
 from widgets.sources import NUMBER, STRING, Source, UpstreamError, gather_sources, http_json, obj
 
@@ -37,7 +39,8 @@ def rate_for(rates: Rates, currency: str) -> Decimal:
     try:
         return rates.rates[currency]
     except KeyError:
-        raise UpstreamError(f"no rate for {currency} in the upstream answer") from None
+        message = gettext("no rate for %(currency)s in the upstream answer")
+        raise UpstreamError(message % {"currency": currency}) from None
 
 
 class RatesWidget(Widget):

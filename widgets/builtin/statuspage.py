@@ -4,6 +4,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from django.utils.translation import gettext_lazy
+
 from widgets.base import Widget
 from widgets.sources import STRING, array, gather_sources, http_json, obj
 
@@ -17,11 +19,11 @@ SUMMARY_SHAPE = obj(
 )
 
 STATUS_LABELS = {
-    "operational": "Operational",
-    "degraded_performance": "Degraded performance",
-    "partial_outage": "Partial outage",
-    "major_outage": "Major outage",
-    "under_maintenance": "Under maintenance",
+    "operational": gettext_lazy("Operational"),
+    "degraded_performance": gettext_lazy("Degraded performance"),
+    "partial_outage": gettext_lazy("Partial outage"),
+    "major_outage": gettext_lazy("Major outage"),
+    "under_maintenance": gettext_lazy("Under maintenance"),
 }
 
 
@@ -32,7 +34,8 @@ class Component:
 
     @property
     def label(self) -> str:
-        return STATUS_LABELS.get(self.status, self.status.replace("_", " ").capitalize())
+        known = STATUS_LABELS.get(self.status)
+        return str(known) if known is not None else self.status.replace("_", " ").capitalize()
 
     @property
     def is_operational(self) -> bool:

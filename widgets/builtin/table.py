@@ -1,11 +1,14 @@
 """Tables, and tables of shares with a bar per row."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
+
+from django.utils.translation import gettext
 
 from widgets.base import Widget
 from widgets.builtin.tabular import Cell, DataTable
+from widgets.charts import format_decimal
 
 
 @dataclass(frozen=True)
@@ -20,7 +23,8 @@ class Table:
     rows: list[list[str]]
     caption: str = ""
     numeric: frozenset[int] = frozenset()
-    empty_message: str = "Nothing to show yet."
+    # In the language active when the table is made: a widget's load, cached per language.
+    empty_message: str = field(default_factory=lambda: gettext("Nothing to show yet."))
     values: Sequence[Sequence[Cell]] | None = None
 
     def as_data_table(self) -> DataTable:
@@ -43,7 +47,7 @@ class Share:
 
     @property
     def percent(self) -> str:
-        return f"{self.fraction * 100:.1f} %"
+        return f"{format_decimal(self.fraction * 100, 1)} %"
 
 
 class ShareWidget(Widget):

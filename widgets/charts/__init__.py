@@ -6,7 +6,8 @@ its template (``widgets/charts/<kind>.html``, named by ``chart.template_name``)
 only places the marks. Every chart has a hover ``<title>`` per mark, a data
 table fallback, and ``as_data_table()`` (a ``widgets.builtin.tabular.DataTable``).
 
-- ``scales``: ``nice_ticks``, ``tick_label``, ``time_ticks``, ``LinearScale``, ``BandScale``
+- ``scales``: ``nice_ticks``, ``tick_label``, ``time_ticks``, ``LinearScale``, ``BandScale``;
+  ``format_decimal``, a number in the active language
 - ``marks``: what is drawn (``Bar``, ``Point``, ``SeriesMarks``, ``Band``, ``LegendEntry``, ``TableRow``)
 - ``cartesian``: ``line_chart``, ``area_chart``, ``bar_chart``, ``stacked_bar_chart``; partial intervals
 - ``donut``: ``donut_chart``; ``sparkline``: ``sparkline``
@@ -40,6 +41,7 @@ from widgets.charts.scales import (
     bucket_label,
     bucket_labels,
     compact_number,
+    format_decimal,
     local_times,
     nice_ticks,
     tick_label,
@@ -99,6 +101,7 @@ __all__ = [
     "bucket_labels",
     "compact_number",
     "donut_chart",
+    "format_decimal",
     "format_number",
     "line_chart",
     "local_times",

@@ -6,6 +6,8 @@ viewBox), with its ticks, legend, hover titles and data-table rows written.
 Given the ``window`` its buckets cover, the first bucket (when it starts
 before the window) and the last (when it ends after it: the current hour or
 day so far) are marked partial, so a short interval does not read as a drop.
+Its words (summary, notes, hover titles) are in the language active when it is
+built: a widget's load, whose value is cached per language.
 """
 
 import math
@@ -15,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import ClassVar, Protocol
 
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from widgets.builtin.tabular import DataTable
 from widgets.charts.marks import Band, Bar, LegendEntry, Point, SeriesMarks, TableRow, colour_of
@@ -24,6 +27,7 @@ from widgets.charts.scales import (
     LinearScale,
     Tick,
     bucket_labels,
+    format_decimal,
     nice_ticks,
     tick_label,
     time_ticks,
@@ -167,8 +171,8 @@ class AreaChart(CartesianChart):
 
 
 def format_number(value: float) -> str:
-    """1234 → "1,234"; 12.5 → "12.50"."""
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+    """1234 → "1,234"; 12.5 → "12.50" (German: "1.234", "12,50")."""
+    return format_decimal(value, 0 if float(value).is_integer() else 2)
 
 
 def capitalised(text: str) -> str:
@@ -193,7 +197,7 @@ def bar_chart(
     x_name: str = "",
 ) -> BarChart:
     """``(bucket, value)`` points as bars; the series is called ``name`` (default: the unit, capitalised)."""
-    series = [Series(name or capitalised(unit) or "Value", points)]
+    series = [Series(name or capitalised(unit) or gettext("Value"), points)]
     return _layout(BarChart, title, series, unit, interval, window, format_value, x_name, "bar")
 
 
@@ -247,17 +251,27 @@ def partial_buckets(
         return frozenset(), []
     now = now or timezone.now()
     indexes, notes = set(), []
+    is_hourly = interval == "hour"
     if times[0] < window.start:
         indexes.add(0)
-        notes.append(f"the first {interval} starts before the range")
+        notes.append(
+            gettext("the first hour starts before the range")
+            if is_hourly
+            else gettext("the first day starts before the range")
+        )
     last = len(times) - 1
     end = bucket_end(times[last], interval)
     if end > window.end:
         indexes.add(last)
-        current = times[last] <= now < end
-        notes.append(
-            f"the current {interval} so far" if current else f"the last {interval} ends after the range"
-        )
+        if times[last] <= now < end:
+            current = gettext("the current hour so far") if is_hourly else gettext("the current day so far")
+            notes.append(current)
+        else:
+            notes.append(
+                gettext("the last hour ends after the range")
+                if is_hourly
+                else gettext("the last day ends after the range")
+            )
     return frozenset(indexes), notes
 
 
@@ -275,8 +289,18 @@ def _finite(value: float) -> float:
 
 
 def _count(number: int, interval: Interval, is_time: bool) -> str:
-    word = interval if is_time else "interval"
-    return f"{number} {word}{'' if number == 1 else 's'}"
+    if not is_time:
+        text = ngettext("%(count)d interval", "%(count)d intervals", number)
+    elif interval == "hour":
+        text = ngettext("%(count)d hour", "%(count)d hours", number)
+    else:
+        text = ngettext("%(count)d day", "%(count)d days", number)
+    return text % {"count": number}
+
+
+def partial_title(text: str) -> str:
+    """A mark's hover title, said to be of a partial interval: "01 Dec: 12 orders (partial)"."""
+    return gettext("%(title)s (partial)") % {"title": text}
 
 
 def path_through(points: Sequence[Point]) -> str:
@@ -324,7 +348,9 @@ def _layout[Chart: CartesianChart](
     for number, (one, column) in enumerate(zip(series, values, strict=True)):
         named = f", {one.name}" if many else ""
         titles = [
-            f"{label}{named}: {fmt(value)}{' (partial)' if index in partial else ''}"
+            partial_title(f"{label}{named}: {fmt(value)}")
+            if index in partial
+            else f"{label}{named}: {fmt(value)}"
             for index, (label, value) in enumerate(zip(labels, column, strict=True))
         ]
         if shape in ("bar", "stacked"):
@@ -394,7 +420,7 @@ def _layout[Chart: CartesianChart](
     y_ticks = [Tick(y(value), tick_label(value, ticks)) for value in ticks.values]
     legend = [LegendEntry(one.name, colour_of(number)) for number, one in enumerate(series)] if many else []
     if notes:
-        legend.append(LegendEntry("Partial: " + "; ".join(notes), "partial"))
+        legend.append(LegendEntry(gettext("Partial: %(notes)s") % {"notes": "; ".join(notes)}, "partial"))
     rows = [
         TableRow(label, [fmt(column[index]) for column in values], index in partial)
         for index, label in enumerate(labels)
@@ -403,7 +429,7 @@ def _layout[Chart: CartesianChart](
         title=title,
         unit=unit,
         summary=_summary(title, series, labels, values, fmt, shape, _count(count, interval, is_time), notes),
-        x_name=x_name or ("Time" if is_time or not keys else "Label"),
+        x_name=x_name or (gettext("Time") if is_time or not keys else gettext("Label")),
         labels=labels,
         times=times,
         names=[one.name for one in series],
@@ -442,23 +468,54 @@ def _summary(
 ) -> str:
     """One sentence a screen reader says instead of the picture."""
     if not labels:
-        return f"{title}: no data."
+        return no_data_summary(title)
     if shape == "stacked":
         totals = [sum(column[index] for column in values) for index in range(len(labels))]
         peak = max(range(len(labels)), key=lambda index: totals[index])
         parts = ", ".join(
             f"{one.name} {fmt(sum(column))}" for one, column in zip(series, values, strict=True)
         )
-        text = f"{title}: {parts} over {intervals}; the highest total {fmt(totals[peak])} at {labels[peak]}"
+        text = gettext("%(title)s: %(parts)s over %(intervals)s; the highest total %(peak)s at %(label)s") % {
+            "title": title,
+            "parts": parts,
+            "intervals": intervals,
+            "peak": fmt(totals[peak]),
+            "label": labels[peak],
+        }
     elif shape == "bar":
         column = values[0]
         peak = max(range(len(labels)), key=lambda index: column[index])
-        text = f"{title}: {fmt(sum(column))} over {intervals}, peak {fmt(column[peak])} at {labels[peak]}"
+        text = gettext("%(title)s: %(total)s over %(intervals)s, peak %(peak)s at %(label)s") % {
+            "title": title,
+            "total": fmt(sum(column)),
+            "intervals": intervals,
+            "peak": fmt(column[peak]),
+            "label": labels[peak],
+        }
     else:
         described = []
         for one, column in zip(series, values, strict=True):
             peak = max(range(len(labels)), key=lambda index: column[index])
-            moved = f"{one.name} from {fmt(column[0])} to {fmt(column[-1])}"
-            described.append(f"{moved}, peak {fmt(column[peak])} at {labels[peak]}")
-        text = f"{title}, over {intervals}: " + "; ".join(described)
-    return text + (f". Partial: {'; '.join(notes)}." if notes else ".")
+            described.append(
+                gettext("%(name)s from %(first)s to %(last)s, peak %(peak)s at %(label)s")
+                % {
+                    "name": one.name,
+                    "first": fmt(column[0]),
+                    "last": fmt(column[-1]),
+                    "peak": fmt(column[peak]),
+                    "label": labels[peak],
+                }
+            )
+        text = gettext("%(title)s, over %(intervals)s: %(series)s") % {
+            "title": title,
+            "intervals": intervals,
+            "series": "; ".join(described),
+        }
+    if notes:
+        return gettext("%(summary)s. Partial: %(notes)s.") % {"summary": text, "notes": "; ".join(notes)}
+    return text + "."
+
+
+def no_data_summary(title: str) -> str:
+    """What a screen reader says of a chart without data: "Orders: no data."."""
+    return gettext("%(title)s: no data.") % {"title": title}

@@ -5,10 +5,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
+from django.utils.translation import gettext
+
 from widgets.builtin.tabular import DataTable
-from widgets.charts.cartesian import FormatValue, capitalised, value_formatter
+from widgets.charts.cartesian import FormatValue, capitalised, no_data_summary, value_formatter
 from widgets.charts.marks import TableRow, colour_of
-from widgets.charts.scales import compact_number
+from widgets.charts.scales import compact_number, format_decimal
 
 SIZE = 200
 CENTRE = SIZE / 2
@@ -33,7 +35,12 @@ class Slice:
 
     @property
     def percent(self) -> str:
-        return f"{self.fraction * 100:.1f} %"
+        return percent_text(self.fraction)
+
+
+def percent_text(fraction: float) -> str:
+    """A fraction as a percentage with one decimal: "12.5 %" (German "12,5 %")."""
+    return f"{format_decimal(fraction * 100, 1)} %"
 
 
 @dataclass(frozen=True)
@@ -65,7 +72,7 @@ class DonutChart:
 
     @property
     def table_columns(self) -> list[str]:
-        return [self.category, capitalised(self.unit) or "Value", "Share"]
+        return [self.category, capitalised(self.unit) or gettext("Value"), gettext("Share")]
 
     def as_data_table(self) -> DataTable:
         """A row per slice: its label, value and share (a fraction, 4 decimals)."""
@@ -80,17 +87,20 @@ def donut_chart(
     slices: Sequence[tuple[str, float]],
     *,
     unit: str = "",
-    category: str = "Label",
+    category: str = "",
     shown_slices: int | None = None,
-    rest_label: str = "Other",
+    rest_label: str = "",
     format_value: FormatValue | None = None,
 ) -> DonutChart:
     """``(label, value)`` shares as a donut; past ``shown_slices``, the rest is one ``rest_label`` slice.
 
     Negative and non-finite values count as zero. A slice's hover title and
-    the legend give its value and percentage.
+    the legend give its value and percentage. ``category`` (the table's first
+    heading) defaults to "Label", ``rest_label`` to "Other", in the active language.
     """
     fmt = format_value or value_formatter(unit)
+    category = category or gettext("Label")
+    rest_label = rest_label or gettext("Other")
     pairs = [(str(label), _share(value)) for label, value in slices]
     colours = [colour_of(index) for index in range(len(pairs))]
     if shown_slices is not None and len(pairs) > shown_slices:
@@ -113,7 +123,7 @@ def donut_chart(
                 angle,
                 end,
                 ring_path(angle, end) if value else "",
-                f"{label}: {text} ({fraction * 100:.1f} %)",
+                f"{label}: {text} ({percent_text(fraction)})",
                 colour,
             )
         )
@@ -121,10 +131,16 @@ def donut_chart(
     if total:
         largest = max(built, key=lambda one: one.value)
         others = [f"{one.label} {one.percent}" for one in built if one is not largest and one.value]
-        summary = f"{title}: {fmt(total)} in all; the largest share {largest.label}, {largest.percent}"
-        summary += f", then {', '.join(others)}." if others else "."
+        named = {"title": title, "total": fmt(total), "label": largest.label, "percent": largest.percent}
+        if others:
+            summary = gettext(
+                "%(title)s: %(total)s in all; the largest share %(label)s, %(percent)s, then %(others)s."
+            ) % {**named, "others": ", ".join(others)}
+        else:
+            summary = gettext("%(title)s: %(total)s in all; the largest share %(label)s, %(percent)s.")
+            summary %= named
     else:
-        summary = f"{title}: no data."
+        summary = no_data_summary(title)
     rows = [TableRow(one.label, [one.value_text, one.percent]) for one in built]
     return DonutChart(title, unit, summary, category, built, total, fmt(total), compact_number(total), rows)
 

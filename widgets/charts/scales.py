@@ -3,15 +3,23 @@
 A value axis always shows zero and steps of 1, 2 or 5 times a power of ten; a
 time axis labels buckets on calendar boundaries (whole hours, midnights,
 Mondays, the first of a month) in the active time zone.
+
+Labels are text in the active language: numbers with its separators ("1.5k",
+German "1,5k"; the k, M and G of short numbers are the same in every
+language), days and months in its words ("01 Dec", German "1. Dez."). Only
+labels: a chart's coordinates are plain numbers, and its templates render
+them with localisation off.
 """
 
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Literal
 
-from django.utils import timezone
+from django.utils import dateformat, formats, timezone
+from django.utils.translation import pgettext
 
 type Interval = Literal["hour", "day"]
 
@@ -84,6 +92,21 @@ def nice_ticks(values: Sequence[float], max_ticks: int = 6) -> ValueTicks:
         exponent += 1
 
 
+def format_decimal(value: float | Decimal, decimals: int) -> str:
+    """``value`` rounded to ``decimals`` places, in the active language: "1,234.50", German "1.234,50"."""
+    # Rounded here: Django's number_format cuts the digits past decimal_pos off.
+    rounded = Decimal(f"{value:.{decimals}f}")
+    return formats.number_format(rounded, decimals, use_l10n=True, force_grouping=True)
+
+
+def localised_digits(text: str) -> str:
+    """A plain number's text ("-1234.5") in the active language's separators, keeping its decimals."""
+    if not math.isfinite(float(text)) or "e" in text.lower():
+        return text
+    decimals = len(text.partition(".")[2])
+    return formats.number_format(Decimal(text), decimals, use_l10n=True, force_grouping=True)
+
+
 def tick_label(value: float, ticks: ValueTicks) -> str:
     """``value`` as short text for an axis: 1,500 is "1.5k" beside 1,000 and 2,000, 2,000,000 "2M"."""
     largest = max(abs(ticks.low), abs(ticks.high))
@@ -93,10 +116,10 @@ def tick_label(value: float, ticks: ValueTicks) -> str:
         if largest >= 10**power:
             value, exponent, suffix = value / 10**power, exponent - power, name
             break
-    text = f"{value:,.{max(0, -exponent)}f}"
+    text = f"{value:.{max(0, -exponent)}f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("0", "-0") else text + suffix
+    return "0" if text in ("0", "-0") else localised_digits(text) + suffix
 
 
 def compact_number(value: float) -> str:
@@ -104,8 +127,8 @@ def compact_number(value: float) -> str:
     rounded = float(f"{value:.3g}")  # first: 999,600 is "1M", not "1e+03k"
     for power, suffix in ((9, "G"), (6, "M"), (3, "k")):
         if abs(rounded) >= 10**power:
-            return f"{rounded / 10**power:.3g}{suffix}"
-    return f"{rounded:.3g}"
+            return localised_digits(f"{rounded / 10**power:.3g}") + suffix
+    return localised_digits(f"{rounded:.3g}")
 
 
 @dataclass(frozen=True)
@@ -140,9 +163,15 @@ def local_times(moments: Sequence[datetime]) -> list[datetime]:
 
 
 def bucket_labels(moments: Sequence[datetime], interval: Interval) -> list[str]:
-    """Each bucket in full, for hover titles and tables: "01 Dec 14:00", "01 Dec" (active time zone)."""
-    pattern = "%d %b %H:00" if interval == "hour" else "%d %b"
-    return [local.strftime(pattern) for local in local_times(moments)]
+    """Each bucket in full, for hover titles and tables: "01 Dec 14:00", "01 Dec" (active time zone).
+
+    In the active language: German "1. Dez. 14:00", "1. Dez.".
+    """
+    if interval == "hour":
+        pattern = pgettext("an hour on a chart, as a Django date format", "d M H:00")
+    else:
+        pattern = pgettext("a day on a chart, as a Django date format", "d M")
+    return [dateformat.format(local, pattern) for local in local_times(moments)]
 
 
 def bucket_label(moment: datetime, interval: Interval) -> str:
@@ -171,10 +200,17 @@ def _steps(interval: Interval) -> list[tuple[str, int]]:
 
 def _time_label(local: datetime, interval: Interval, unit: str, spans_years: bool) -> str:
     if unit == "hour" and local.hour != 0:
-        return local.strftime("%H:00")
+        return dateformat.format(local, "H:00")
     if unit == "month":
-        return local.strftime("%b %Y" if spans_years or local.month == 1 else "%b")
-    return local.strftime("%d %b %Y" if spans_years and local.month == 1 and local.day == 1 else "%d %b")
+        if spans_years or local.month == 1:
+            pattern = pgettext("a month and its year on a chart axis, as a Django date format", "M Y")
+        else:
+            pattern = pgettext("a month on a chart axis, as a Django date format", "M")
+    elif spans_years and local.month == 1 and local.day == 1:
+        pattern = pgettext("a day and its year on a chart axis, as a Django date format", "d M Y")
+    else:
+        pattern = pgettext("a day on a chart, as a Django date format", "d M")
+    return dateformat.format(local, pattern)
 
 
 def time_ticks(buckets: Sequence[datetime], interval: Interval, max_ticks: int) -> list[tuple[int, str]]:
@@ -183,7 +219,8 @@ def time_ticks(buckets: Sequence[datetime], interval: Interval, max_ticks: int) 
     The step is the smallest of 1, 2, 3, 6, 12 hours (hourly buckets), 1 or 2
     days, 1 or 2 weeks (Mondays), 1, 2, 3, 6 or 12 months that labels at least
     one bucket and no more than ``max_ticks``. Hours read "14:00", midnights
-    and days "02 Dec", months "Jan 2027" (the year when the range spans two).
+    and days "02 Dec", months "Jan 2027" (the year when the range spans two),
+    in the active language (German "2. Dez.", "Jan. 2027").
     Buckets are read in the active time zone (``timezone.localtime``).
     """
     if not buckets:

@@ -5,12 +5,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
+from django.utils.translation import gettext
+
 from widgets.builtin.tabular import DataTable
 from widgets.charts.cartesian import (
     FormatValue,
     Window,
     capitalised,
+    no_data_summary,
     partial_buckets,
+    partial_title,
     path_through,
     value_formatter,
 )
@@ -48,10 +52,9 @@ class Sparkline:
 
     def as_data_table(self) -> DataTable:
         keys: Sequence[datetime | str] = self.times or self.labels
-        column = capitalised(self.unit) or "Value"
-        return DataTable(
-            ["Time", column], [[key, value] for key, value in zip(keys, self.values, strict=True)], self.title
-        )
+        column = capitalised(self.unit) or gettext("Value")
+        rows = [[key, value] for key, value in zip(keys, self.values, strict=True)]
+        return DataTable([gettext("Time"), column], rows, self.title)
 
 
 def sparkline(
@@ -78,7 +81,7 @@ def sparkline(
             value,
             round(PAD + index * step if count > 1 else WIDTH / 2, 2),
             y(value),
-            f"{label}: {fmt(value)}{' (partial)' if index in partial else ''}",
+            partial_title(f"{label}: {fmt(value)}") if index in partial else f"{label}: {fmt(value)}",
             index in partial,
         )
         for index, (label, value) in enumerate(zip(labels, values, strict=True))
@@ -95,10 +98,20 @@ def sparkline(
         bottom = y(0.0)
         area_path = f"M{marks[0].x:g},{bottom:g}L" + path_through(marks)[1:] + f"L{marks[-1].x:g},{bottom:g}Z"
     if values:
-        summary = f"{title}: from {fmt(values[0])} ({labels[0]}) to {fmt(values[-1])} ({labels[-1]})"
-        summary += f", lowest {fmt(min(values))}, highest {fmt(max(values))}."
+        summary = gettext(
+            "%(title)s: from %(first)s (%(first_label)s) to %(last)s (%(last_label)s), "
+            "lowest %(lowest)s, highest %(highest)s."
+        ) % {
+            "title": title,
+            "first": fmt(values[0]),
+            "first_label": labels[0],
+            "last": fmt(values[-1]),
+            "last_label": labels[-1],
+            "lowest": fmt(min(values)),
+            "highest": fmt(max(values)),
+        }
     else:
-        summary = f"{title}: no data."
+        summary = no_data_summary(title)
     return Sparkline(
         title,
         unit,
