@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class WidgetsConfig(AppConfig):
     name = "widgets"
-    verbose_name = "Dashboard widgets"
+    verbose_name = gettext_lazy("Dashboard widgets")
 
     def ready(self) -> None:
         from widgets import checks  # noqa: F401  (registers the system checks)

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.utils.translation import gettext, gettext_lazy, gettext_noop, ngettext
 
 from widgets.auth import may_see
 from widgets.conf import widget_settings
@@ -18,7 +19,7 @@ from widgets.embed.views import DEFAULT_HEIGHT, DEFAULT_WIDTH, IFRAME_TEMPLATE
 from widgets.registry import registry
 
 SNIPPETS_TEMPLATE = "widgets/admin/embed_snippets.html"
-NOT_VISIBLE = "Choose a widget from the list: you can share only the widgets you may see."
+NOT_VISIBLE = gettext_noop("Choose a widget from the list: you can share only the widgets you may see.")
 
 if TYPE_CHECKING:
     EmbedLinkAdminBase = admin.ModelAdmin[EmbedLink]
@@ -43,38 +44,46 @@ class EmbedLinkAdmin(EmbedLinkAdminBase):
     )
     readonly_fields = ("embed_snippets", "created_by", "created_at")
 
-    @admin.display(description="Status")
+    @admin.display(description=gettext_lazy("Status"))
     def status(self, link: EmbedLink) -> str:
         """Whether the URL works: active, disabled (revoked), or expired."""
         if not link.is_active:
-            return "Disabled"
+            return gettext("Disabled")
         if link.expires_at is not None and link.expires_at <= datetime.now(UTC):
-            return "Expired"
-        return "Active"
+            return gettext("Expired")
+        return gettext("Active")
 
-    @admin.action(description="Disable selected links (their URLs stop working)")
+    @admin.action(description=gettext_lazy("Disable selected links (their URLs stop working)"))
     def disable_links(self, request: HttpRequest, links: QuerySet[EmbedLink]) -> None:
         count = links.update(is_active=False)
         seconds = widget_settings.EMBED_REVOCATION_SECONDS
-        message = f"Disabled {count} embed link(s): their URLs answer 403 within {seconds:g} s."
+        message = ngettext(
+            "Disabled %(count)d embed link(s): their URLs answer 403 within %(seconds)s s.",
+            "Disabled %(count)d embed link(s): their URLs answer 403 within %(seconds)s s.",
+            count,
+        ) % {"count": count, "seconds": f"{seconds:g}"}
         self.message_user(request, message)
 
-    @admin.action(description="Enable selected links")
+    @admin.action(description=gettext_lazy("Enable selected links"))
     def enable_links(self, request: HttpRequest, links: QuerySet[EmbedLink]) -> None:
         count = links.update(is_active=True)
         seconds = widget_settings.EMBED_REVOCATION_SECONDS
-        message = f"Enabled {count} embed link(s): their URLs work again within {seconds:g} s."
+        message = ngettext(
+            "Enabled %(count)d embed link(s): their URLs work again within %(seconds)s s.",
+            "Enabled %(count)d embed link(s): their URLs work again within %(seconds)s s.",
+            count,
+        ) % {"count": count, "seconds": f"{seconds:g}"}
         self.message_user(request, message)
 
-    @admin.display(description="Embed")
+    @admin.display(description=gettext_lazy("Embed"))
     def embed_snippets(self, link: EmbedLink) -> str:
         """The URL, an iframe and a script tag, in read-only fields to copy."""
         if not link.pk:
-            return "Save to get the embed URL."
+            return gettext("Save to get the embed URL.")
         try:
             url = link.url
         except ValueError as error:
-            return f"No URL: {error}"
+            return gettext("No URL: %(error)s") % {"error": error}
         widget = registry.get(link.widget_name)
         iframe = {
             "src": url,
@@ -102,7 +111,7 @@ class EmbedLinkAdmin(EmbedLinkAdminBase):
                 super().__init__(*args, **kwargs)
                 field = self.fields["widget_name"]
                 field.choices = [choice for choice in field.choices if choice[0] in visible or not choice[0]]
-                field.error_messages["invalid_choice"] = NOT_VISIBLE
+                field.error_messages["invalid_choice"] = gettext(NOT_VISIBLE)
 
         return EmbedLinkForm
 

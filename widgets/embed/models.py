@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext, gettext_lazy
 
 from widgets.embed.signing import default_expiry, embed_url, normalise_params, sign_embed
 from widgets.registry import registry
@@ -22,30 +23,34 @@ def widget_choices() -> list[tuple[str, str]]:
 
 
 class EmbedLink(models.Model):
-    widget_name = models.CharField("widget", max_length=100, choices=widget_choices)
+    widget_name = models.CharField(gettext_lazy("widget"), max_length=100, choices=widget_choices)
     params = models.JSONField(
-        "parameters",
+        gettext_lazy("parameters"),
         default=dict,
         blank=True,
-        help_text='The widget\'s parameters as a JSON object, e.g. {"range": "30d"}. '
-        "Missing ones get the widget's defaults.",
+        help_text=gettext_lazy(
+            'The widget\'s parameters as a JSON object, e.g. {"range": "30d"}. '
+            "Missing ones get the widget's defaults."
+        ),
     )
     expires_at = models.DateTimeField(
-        "expires",
+        gettext_lazy("expires"),
         null=True,
         blank=True,
-        help_text="Empty: the default, WIDGETS_EMBED_DEFAULT_EXPIRY_DAYS after it is saved.",
+        help_text=gettext_lazy("Empty: the default, WIDGETS_EMBED_DEFAULT_EXPIRY_DAYS after it is saved."),
     )
     never_expires = models.BooleanField(
-        "never expires",
+        gettext_lazy("never expires"),
         default=False,
-        help_text="The link works until it is disabled or deleted, or SECRET_KEY changes.",
+        help_text=gettext_lazy("The link works until it is disabled or deleted, or SECRET_KEY changes."),
     )
     is_active = models.BooleanField(
-        "active",
+        gettext_lazy("active"),
         default=True,
-        help_text="Untick to revoke the link: its URL stops working within a minute, on every server. "
-        "Tick again to bring it back.",
+        help_text=gettext_lazy(
+            "Untick to revoke the link: its URL stops working within a minute, on every server. "
+            "Tick again to bring it back."
+        ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
@@ -59,17 +64,18 @@ class EmbedLink(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name = "embed link"
+        verbose_name = gettext_lazy("embed link")
         # Declared, so that the system checks need not connect to the database to ask.
         required_db_features = ["supports_json_field"]
 
     def __str__(self) -> str:
-        return f"{self.widget_name} embed #{self.pk}"
+        return gettext("%(widget)s embed #%(id)s") % {"widget": self.widget_name, "id": self.pk}
 
     def clean(self) -> None:
         """Validate the parameters with the widget's form and keep them normalised."""
         if not isinstance(self.params, dict):
-            raise ValidationError({"params": 'Give the parameters as a JSON object, e.g. {"range": "30d"}.'})
+            message = gettext('Give the parameters as a JSON object, e.g. {"range": "30d"}.')
+            raise ValidationError({"params": message})
         if self.widget_name:
             try:
                 self.params = normalise_params(self.widget_name, self.params)
@@ -77,12 +83,13 @@ class EmbedLink(models.Model):
                 raise ValidationError({"params": str(error)}) from None
         if self.never_expires:
             if self.expires_at is not None:
-                raise ValidationError({"expires_at": "A link that never expires has no expiry: clear one."})
+                message = gettext("A link that never expires has no expiry: clear one.")
+                raise ValidationError({"expires_at": message})
         elif self.expires_at is None:
             self.expires_at = datetime.now(UTC) + default_expiry()
         elif self.expires_at <= datetime.now(UTC):
             raise ValidationError(
-                {"expires_at": "Choose a time in the future, or leave it empty for the default."}
+                {"expires_at": gettext("Choose a time in the future, or leave it empty for the default.")}
             )
 
     @property

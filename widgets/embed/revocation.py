@@ -22,6 +22,8 @@ import asyncio
 import time
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 from widgets.conf import widget_settings
 from widgets.embed.models import EmbedLink
 from widgets.embed.signing import Embed, EmbedError
@@ -38,7 +40,7 @@ class EmbedRevoked(EmbedError):
     reason = "revoked"
 
     def __init__(self) -> None:
-        super().__init__("This embed link was revoked.")
+        super().__init__(gettext("This embed link was revoked."))
 
 
 class EmbedUnchecked(EmbedError):
@@ -48,7 +50,7 @@ class EmbedUnchecked(EmbedError):
     status = 503
 
     def __init__(self) -> None:
-        super().__init__("This embed link cannot be checked right now: database unavailable.")
+        super().__init__(gettext("This embed link cannot be checked right now: database unavailable."))
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,8 @@ from django.conf import settings
 from django.core import signing
 from django.http import QueryDict
 from django.urls import Resolver404, resolve, reverse
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext
 
 from widgets.base import query_keys, query_values
 from widgets.conf import widget_settings
@@ -54,17 +56,18 @@ class EmbedExpired(EmbedError):
 
     def __init__(self, expired_at: datetime) -> None:
         self.expired_at = expired_at
-        super().__init__(f"This embed link expired on {expired_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC.")
+        # In the active time zone, with its abbreviation: 2026-12-01 14:00 UTC, or CET.
+        when = dateformat.format(timezone.localtime(expired_at), "Y-m-d H:i T")
+        super().__init__(gettext("This embed link expired on %(when)s.") % {"when": when})
 
 
 class EmbedInvalid(EmbedError):
     """The token was changed, cut short, or is not an embed token at all."""
 
     reason = "invalid"
-    default_message = "This embed link is not valid: it was changed or is incomplete."
 
-    def __init__(self, message: str = default_message) -> None:
-        super().__init__(message)
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or gettext("This embed link is not valid: it was changed or is incomplete."))
 
 
 @dataclass(frozen=True)
@@ -231,15 +234,18 @@ def token_from_url(url: str, hosts: Collection[str]) -> str:
     """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise EmbedInvalid(f"{url!r} is not an embed URL: give the whole URL, https://<host>/embed/<token>/.")
+        message = gettext("%(url)s is not an embed URL: give the whole URL, https://<host>/embed/<token>/.")
+        raise EmbedInvalid(message % {"url": repr(url)})
     if parts.netloc.lower() not in {host.lower() for host in hosts}:
-        raise EmbedInvalid(f"{url!r} belongs to another site ({parts.netloc}), not to this one.")
+        message = gettext("%(url)s belongs to another site (%(host)s), not to this one.")
+        raise EmbedInvalid(message % {"url": repr(url), "host": parts.netloc})
     try:
         match = resolve(parts.path)
     except Resolver404:
         match = None
     if match is None or match.view_name != URL_NAME:
-        raise EmbedInvalid(f"{url!r} is not an embed URL: its path should be /embed/<token>/.")
+        message = gettext("%(url)s is not an embed URL: its path should be /embed/<token>/.")
+        raise EmbedInvalid(message % {"url": repr(url)})
     if changed := changed_query(QueryDict(parts.query)):
-        raise EmbedInvalid(f"Embed links cannot be changed: remove ?{changed}.")
+        raise EmbedInvalid(gettext("Embed links cannot be changed: remove ?%(query)s.") % {"query": changed})
     return str(match.kwargs["token"])

@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.csp import CSP
+from django.utils.translation import gettext
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_safe
@@ -103,7 +104,7 @@ async def embed_view(request: HtmxHttpRequest, token: str) -> HttpResponse:
     except EmbedError as error:
         return render_message(request, error.reason, str(error), status=error.status)
     if changed := changed_query(request.GET):
-        message = f"Embed links cannot be changed: remove ?{changed}."
+        message = gettext("Embed links cannot be changed: remove ?%(query)s.") % {"query": changed}
         return render_message(request, "changed", message, status=400)
     # A widget since unregistered gives 404; parameters its form no longer accepts, 400.
     frame, status = await frame_for(request, embed.widget_name, embed.params, url=request.path)
@@ -143,10 +144,11 @@ async def oembed_view(request: HttpRequest) -> HttpResponseBase:
     """oEmbed (https://oembed.com/) for this site's embed URLs: the iframe to paste, sized to fit."""
     response_format = request.GET.get("format", "json")
     if response_format != "json":
-        return oembed_error(f"Only format=json is supported, not format={response_format}.", status=501)
+        message = gettext("Only format=json is supported, not format=%(format)s.")
+        return oembed_error(message % {"format": response_format}, status=501)
     url = request.GET.get("url", "")
     if not url:
-        return oembed_error("Give the embed URL: /oembed?url=<embed URL>&format=json.", status=400)
+        return oembed_error(gettext("Give the embed URL: /oembed?url=<embed URL>&format=json."), status=400)
     try:
         width, height = oembed_size(request.GET)
     except ValueError as error:
@@ -162,7 +164,8 @@ async def oembed_view(request: HttpRequest) -> HttpResponseBase:
         return oembed_error(str(error), status=404)
     widget = registry.get(embed.widget_name)
     if widget is None:
-        return oembed_error(f"The widget {embed.widget_name!r} of this embed link is gone.", status=404)
+        message = gettext("The widget %(name)s of this embed link is gone.")
+        return oembed_error(message % {"name": repr(embed.widget_name)}, status=404)
     origin = "{0.scheme}://{0.netloc}".format(urlsplit(url))
     iframe = {"src": f"{origin}{embed_path(token)}", "title": widget.title, "width": width, "height": height}
     answer: dict[str, Any] = {
@@ -188,7 +191,8 @@ def oembed_size(query: Mapping[str, str]) -> tuple[int, int]:
         if not value:
             continue
         if not value.isdigit() or int(value) < 1:
-            raise ValueError(f"{name} must be a whole number of pixels, got {value!r}.")
+            message = gettext("%(name)s must be a whole number of pixels, got %(value)s.")
+            raise ValueError(message % {"name": name, "value": repr(value)})
         size[name] = min(default, int(value))
     return size["maxwidth"], size["maxheight"]
 

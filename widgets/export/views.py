@@ -10,6 +10,7 @@ from typing import Any
 
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_safe
 
 from widgets.auth import Verdict, check_access, login_redirect
@@ -23,16 +24,18 @@ from widgets.request_types import HtmxHttpRequest
 async def export_view(request: HtmxHttpRequest, name: str, export_format: str) -> HttpResponse:
     """Check who is asking, validate the parameters, get the widget's cached load, and write its table."""
     if not is_export_format(export_format):
-        message = f"There is no export as “{export_format}”: use export.csv or export.json."
+        message = gettext("There is no export as “%(format)s”: use export.csv or export.json.") % {
+            "format": export_format
+        }
         return refusal(export_format, 404, message)
     widget = registry.get(name)
     if widget is None:
-        return refusal(export_format, 404, f"There is no widget named “{name}”.")
+        return refusal(export_format, 404, gettext("There is no widget named “%(name)s”.") % {"name": name})
     verdict = await check_access(widget, request)
     if verdict is Verdict.LOGIN_REQUIRED:
         return login_redirect(request)
     if verdict is Verdict.FORBIDDEN:
-        return refusal(export_format, 403, "You do not have access to this widget.")
+        return refusal(export_format, 403, gettext("You do not have access to this widget."))
     query = widget_query(request)
     form = widget.bind_params(query)
     if not form.is_valid():
@@ -42,7 +45,8 @@ async def export_view(request: HtmxHttpRequest, name: str, export_format: str) -
         return unavailable(export_format, frame)
     table = widget.data_table(frame.body)
     if table is None:
-        return refusal(export_format, 404, f"“{widget.title}” has nothing to export (no table or chart).")
+        message = gettext("“%(title)s” has nothing to export (no table or chart).") % {"title": widget.title}
+        return refusal(export_format, 404, message)
     loaded_at = frame.loaded_at or timezone.now()
     export = Export(widget.name, widget.title, export_query(form.cleaned_data), frame.state, loaded_at, table)
     return export_response(export, export_format)
@@ -59,17 +63,26 @@ def invalid_params(export_format: str, errors: list[ParamError]) -> HttpResponse
     """400 naming each parameter, the value given and what is wrong with it."""
     named = "; ".join(f"{error.field} = “{error.value}”: {error.message}" for error in errors)
     params = [{"field": error.field, "value": error.value, "message": error.message} for error in errors]
-    return refusal(export_format, 400, f"Invalid parameters: {named}", params=params)
+    message = gettext("Invalid parameters: %(errors)s") % {"errors": named}
+    return refusal(export_format, 400, message, params=params)
 
 
 def unavailable(export_format: str, frame: WidgetFrame) -> HttpResponse:
     """503: the load failed and nothing is cached (naming the sources), or the process would not start it."""
     if frame.state == "overloaded":
-        message = f"The server is busy: try again in {frame.retry_after_seconds} s."
+        seconds = frame.retry_after_seconds or 0
+        message = ngettext(
+            "The server is busy: try again in %(seconds)d s.",
+            "The server is busy: try again in %(seconds)d s.",
+            seconds,
+        ) % {"seconds": seconds}
         response = refusal(export_format, 503, message)
         response["Retry-After"] = str(frame.retry_after_seconds)
         return response
     named = "; ".join(f"{error.source}: {error.reason}" for error in frame.source_errors)
     sources = [{"source": error.source, "reason": error.reason} for error in frame.source_errors]
-    message = f"“{frame.title}” could not load: {named or 'no value'}."
+    message = gettext("“%(title)s” could not load: %(errors)s.") % {
+        "title": frame.title,
+        "errors": named or gettext("no value"),
+    }
     return refusal(export_format, 503, message, sources=sources)

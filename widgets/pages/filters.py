@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 from django.forms.utils import pretty_name
+from django.utils.translation import gettext
 
 from widgets.base import field_query_keys, query_keys, query_values
 from widgets.locale import rendering_variant
@@ -104,7 +105,7 @@ def value_in_words(form_field: forms.Field, value: Any) -> str:
         chosen = value if isinstance(value, list | tuple) else [value]
         return ", ".join(options.get(str(item), str(item)) for item in chosen)
     if isinstance(value, bool):
-        return "Yes" if value else "No"
+        return gettext("Yes") if value else gettext("No")
     return str(value)
 
 

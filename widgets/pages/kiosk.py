@@ -45,6 +45,11 @@ class Kiosk:
         return bool(self.next_url)
 
     @property
+    def ignored_slugs_text(self) -> str:
+        """The slugs left out, quoted, for the page's notice: ``“shop”, “ops”``."""
+        return ", ".join(f"“{slug}”" for slug in self.ignored_slugs)
+
+    @property
     def is_memoisable(self) -> bool:
         """Whether a page shell showing this may be kept (it is part of the shell's key)."""
         text = len(self.next_url) + len(self.ignored_every) + sum(len(slug) for slug in self.ignored_slugs)

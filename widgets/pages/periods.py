@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from django import forms
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.utils import dateformat, timezone
+from django.utils.translation import gettext_lazy, ngettext_lazy, pgettext
 
 from widgets.conf import widget_settings
 
@@ -29,13 +30,15 @@ FROM_KEY = "from"
 TO_KEY = "to"
 QUERY_KEYS = (RANGE_KEY, FROM_KEY, TO_KEY)
 CUSTOM = "custom"
-CUSTOM_LABEL = "Custom dates"
-DEFAULT_PRESETS: Mapping[str, tuple[str, timedelta]] = {
-    "24h": ("Last 24 hours", timedelta(hours=24)),
-    "7d": ("Last 7 days", timedelta(days=7)),
-    "30d": ("Last 30 days", timedelta(days=30)),
-    "90d": ("Last 90 days", timedelta(days=90)),
+CUSTOM_LABEL = gettext_lazy("Custom dates")
+# Labels are lazy: translated when a request shows them, in its language.
+DEFAULT_PRESETS: Mapping[str, tuple["StrOrPromise", timedelta]] = {
+    "24h": (gettext_lazy("Last 24 hours"), timedelta(hours=24)),
+    "7d": (gettext_lazy("Last 7 days"), timedelta(days=7)),
+    "30d": (gettext_lazy("Last 30 days"), timedelta(days=30)),
+    "90d": (gettext_lazy("Last 90 days"), timedelta(days=90)),
 }
+DEFAULT_RANGE_LABEL = gettext_lazy("Time range")
 # Exactly what <input type="date"> sends; date.fromisoformat alone would also take 20261101 or 2026-W44.
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -91,9 +94,9 @@ class Period:
             raise ValueError(f"A period's first day ({self.first_day}) is after its last ({self.last_day}).")
 
     @classmethod
-    def from_preset(cls, key: str, label: str, length: timedelta) -> "Period":
-        """The last ``length`` up to now, chosen as the preset ``key``."""
-        return cls(preset=key, length=length, preset_label=label)
+    def from_preset(cls, key: str, label: "StrOrPromise", length: timedelta) -> "Period":
+        """The last ``length`` up to now, chosen as the preset ``key``; ``label`` in the active language."""
+        return cls(preset=key, length=length, preset_label=str(label))
 
     @classmethod
     def between(cls, first_day: date, last_day: date) -> "Period":
@@ -122,12 +125,15 @@ class Period:
         """In words: the preset's label (``Last 7 days``), or the days (``1 Nov 2026 - 20 Nov 2026``).
 
         The first and last day are joined by an en dash; one day is shown alone (``20 Nov 2026``).
+        Days are written in the active language (German: ``1. Nov. 2026``).
         """
         if self.preset is not None:
             return self.preset_label or self.preset
         assert self.first_day is not None
         assert self.last_day is not None
-        first, last = dateformat.format(self.first_day, "j M Y"), dateformat.format(self.last_day, "j M Y")
+        day_format = pgettext("a day in a period's label, as a Django date format", "j M Y")
+        first = dateformat.format(self.first_day, day_format)
+        last = dateformat.format(self.last_day, day_format)
         return first if first == last else f"{first} – {last}"
 
     def as_query(self) -> dict[str, str]:
@@ -160,8 +166,8 @@ class PeriodInput(forms.Widget):
     def __init__(
         self,
         attrs: dict[str, Any] | None = None,
-        presets: Mapping[str, tuple[str, timedelta]] | None = None,
-        range_label: str = "Time range",
+        presets: Mapping[str, tuple["StrOrPromise", timedelta]] | None = None,
+        range_label: "StrOrPromise" = DEFAULT_RANGE_LABEL,
     ) -> None:
         super().__init__(attrs)
         self.presets = DEFAULT_PRESETS if presets is None else presets
@@ -212,21 +218,26 @@ class PeriodField(forms.Field):
 
     widget = PeriodInput
     default_error_messages: ClassVar[dict[str, "StrOrPromise"]] = {
-        "invalid_range": "%(key)s: “%(value)s” is not one of %(choices)s.",
-        "missing_day": "%(key)s: a custom range needs both from and to (YYYY-MM-DD).",
-        "invalid_day": "%(key)s: “%(value)s” is not a date (use YYYY-MM-DD).",
-        "reversed": "%(key)s: %(value)s is after to (%(last_day)s).",
-        "out_of_bounds": "%(key)s: %(value)s is too far from today for a period (and the one before it).",
-        "too_long": (
+        "invalid_range": gettext_lazy("%(key)s: “%(value)s” is not one of %(choices)s."),
+        "missing_day": gettext_lazy("%(key)s: a custom range needs both from and to (YYYY-MM-DD)."),
+        "invalid_day": gettext_lazy("%(key)s: “%(value)s” is not a date (use YYYY-MM-DD)."),
+        "reversed": gettext_lazy("%(key)s: %(value)s is after to (%(last_day)s)."),
+        "out_of_bounds": gettext_lazy(
+            "%(key)s: %(value)s is too far from today for a period (and the one before it)."
+        ),
+        "too_long": ngettext_lazy(
             "The range %(first_day)s to %(last_day)s is %(days)s days long; "
-            "the longest allowed is %(max_days)s days."
+            "the longest allowed is %(max_days)s day.",
+            "The range %(first_day)s to %(last_day)s is %(days)s days long; "
+            "the longest allowed is %(max_days)s days.",
+            "max_days",
         ),
     }
 
     def __init__(
         self,
         *,
-        presets: Mapping[str, tuple[str, timedelta]] | None = None,
+        presets: Mapping[str, tuple["StrOrPromise", timedelta]] | None = None,
         initial: str = "7d",
         max_days: int | None = None,
         required: bool = False,
@@ -238,7 +249,7 @@ class PeriodField(forms.Field):
         if CUSTOM in self.presets:
             raise ImproperlyConfigured(f"{CUSTOM!r} is the custom range; a preset cannot be called that.")
         self.max_days = max_days
-        range_label = str(kwargs.get("label") or "Time range")
+        range_label = kwargs.get("label") or DEFAULT_RANGE_LABEL  # not str(): lazy labels stay lazy
         kwargs.setdefault("widget", PeriodInput(presets=self.presets, range_label=range_label))
         super().__init__(required=required, initial=initial, **kwargs)
 

@@ -15,6 +15,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.translation import gettext, ngettext
 
 from widgets.base import Widget, query_values
 from widgets.memo import LruMemo
@@ -87,15 +88,20 @@ class WidgetFrame:
 
     @property
     def age_label(self) -> str:
-        """How old the shown values are, in words: ``just now``, ``45 s ago``, ``2 min ago``, ``3 h ago``."""
+        """How old the shown values are, in words: ``just now``, ``45 s ago``, ``2 min ago``, ``3 h ago``.
+
+        In the active language: the frame's fragment is kept per language (``widgets.locale``).
+        """
         age = self.age_seconds or 0
         if age < 5:
-            return "just now"
+            return gettext("just now")
         if age < 60:
-            return f"{age} s ago"
+            return ngettext("%(count)d s ago", "%(count)d s ago", age) % {"count": age}
         if age < 3600:
-            return f"{age // 60} min ago"
-        return f"{age // 3600} h ago"
+            minutes = age // 60
+            return ngettext("%(count)d min ago", "%(count)d min ago", minutes) % {"count": minutes}
+        hours = age // 3600
+        return ngettext("%(count)d h ago", "%(count)d h ago", hours) % {"count": hours}
 
     @property
     def export_links(self) -> list["ExportLink"]:
@@ -177,7 +183,8 @@ def with_query(path: str, query: str) -> str:
 
 def forbidden_frame(widget: Widget) -> WidgetFrame:
     """What a viewer who may not see ``widget`` gets from its endpoint: no title, no values, no polling."""
-    return WidgetFrame(widget.name, "Not available", "error", widget_url(widget.name), is_forbidden=True)
+    title = gettext("Not available")
+    return WidgetFrame(widget.name, title, "error", widget_url(widget.name), is_forbidden=True)
 
 
 def loading_frame(widget: Widget, params: Mapping[str, Any], *, awaits_stream: bool = False) -> WidgetFrame:

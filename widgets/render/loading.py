@@ -4,6 +4,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
 
 from widgets.base import Widget
 from widgets.cache import CachedResult, Overloaded, get_or_load
@@ -21,7 +22,7 @@ async def frame_for(
     """
     widget = registry.get(name)
     if widget is None:
-        return WidgetFrame(name, "Unknown widget", "error", request.get_full_path()), 404
+        return WidgetFrame(name, gettext("Unknown widget"), "error", request.get_full_path()), 404
     form = widget.bind_params(data)
     if not form.is_valid():
         return invalid_frame(widget, request, data, form), 400

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import httpx
+from django.utils.translation import gettext, ngettext
 
 from widgets.conf import widget_settings
 from widgets.sources.run import Source, UpstreamError
@@ -83,7 +84,7 @@ async def fetch_json(
     try:
         data = json.loads(content)
     except ValueError:
-        raise UpstreamError("upstream answered something that is not JSON") from None
+        raise UpstreamError(gettext("upstream answered something that is not JSON")) from None
     if shape is not None:
         shape.check(data)
     return data
@@ -92,11 +93,12 @@ async def fetch_json(
 def _check_status(response: httpx.Response, *, follow_redirects: bool) -> None:
     status = response.status_code
     if 300 <= status < 400 and not follow_redirects:
-        raise UpstreamError(
-            f"upstream answered a redirect (HTTP {status}); this source does not follow redirects"
+        message = gettext(
+            "upstream answered a redirect (HTTP %(status)s); this source does not follow redirects"
         )
+        raise UpstreamError(message % {"status": status})
     if status >= 300:
-        raise UpstreamError(f"upstream answered HTTP {status}")
+        raise UpstreamError(gettext("upstream answered HTTP %(status)s") % {"status": status})
 
 
 async def _read_capped(response: httpx.Response, max_bytes: int | None) -> bytes:
@@ -117,15 +119,16 @@ async def _read_capped(response: httpx.Response, max_bytes: int | None) -> bytes
 
 
 def _too_large(limit: int, *, is_default: bool) -> UpstreamError:
-    setting = "WIDGETS_HTTP_MAX_BYTES" if is_default else "max_bytes of this source"
-    return UpstreamError(f"upstream answered more than {_size(limit)} (limit {setting})")
+    setting = "WIDGETS_HTTP_MAX_BYTES" if is_default else gettext("max_bytes of this source")
+    message = gettext("upstream answered more than %(size)s (limit %(setting)s)")
+    return UpstreamError(message % {"size": _size(limit), "setting": setting})
 
 
 def _size(count: int) -> str:
     for unit, size in (("MiB", 1024 * 1024), ("KiB", 1024)):
         if count >= size and count % size == 0:
             return f"{count // size} {unit}"
-    return f"{count} bytes"
+    return ngettext("%(count)d byte", "%(count)d bytes", count) % {"count": count}
 
 
 def http_json(

@@ -23,6 +23,8 @@ from typing import Any
 
 import httpx
 from django.db import DatabaseError, Error
+from django.utils import formats
+from django.utils.translation import gettext
 
 from widgets.conf import widget_settings
 from widgets.sources.send_first import load_prepared
@@ -89,18 +91,21 @@ async def run_source(source: Source[Any]) -> SourceResult:
         async with asyncio.timeout(source.timeout):
             value = await source.load()
     except TimeoutError:
-        error = SourceError(source.name, f"timed out after {source.timeout:g} s")
+        seconds = f"{source.timeout:g}".replace(".", formats.get_format("DECIMAL_SEPARATOR"))
+        reason = gettext("timed out after %(seconds)s s") % {"seconds": seconds}
+        error = SourceError(source.name, reason)
     except UpstreamError as exc:
         error = SourceError(source.name, str(exc))
     except ShapeError as exc:
-        error = SourceError(source.name, f"unexpected response shape: {exc}")
+        error = SourceError(source.name, gettext("unexpected response shape: %(detail)s") % {"detail": exc})
     except httpx.TimeoutException:
-        error = SourceError(source.name, "upstream timed out")
+        error = SourceError(source.name, gettext("upstream timed out"))
     except httpx.HTTPError as exc:
         # Only the type: httpx's messages and exceptions can hold the URL, and its query a token.
-        error = SourceError(source.name, f"could not reach upstream ({type(exc).__name__})")
+        reason = gettext("could not reach upstream (%(error)s)") % {"error": type(exc).__name__}
+        error = SourceError(source.name, reason)
     except httpx.InvalidURL:
-        error = SourceError(source.name, "invalid upstream URL")
+        error = SourceError(source.name, gettext("invalid upstream URL"))
     except Exception as exc:
         error = unexpected_error(source.name, exc)
     duration_ms = (time.perf_counter() - started) * 1000
@@ -115,12 +120,12 @@ def unexpected_error(source: str, exc: Exception) -> SourceError:
     if is_database_unavailable(exc):
         # No traceback: it would say nothing the message does not, once per source of every widget.
         logger.warning("Source %s: database unavailable (%s: %s)", source, type(exc).__name__, exc)
-        return SourceError(source, "database unavailable")
+        return SourceError(source, gettext("database unavailable"))
     if isinstance(exc, DatabaseError):
         logger.exception("Source %s failed in the database", source)
-        return SourceError(source, f"database error ({type(exc).__name__})")
+        return SourceError(source, gettext("database error (%(error)s)") % {"error": type(exc).__name__})
     logger.exception("Source %s failed", source)
-    return SourceError(source, "internal error while loading")
+    return SourceError(source, gettext("internal error while loading"))
 
 
 # PostgreSQL error codes of a server that takes no queries: class 08 (connection exception),

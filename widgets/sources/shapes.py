@@ -4,6 +4,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext
+
 
 class ShapeError(ValueError):
     """The JSON does not have the expected shape; the message says where and how."""
@@ -33,11 +35,13 @@ class Shape:
     def check(self, data: Any, path: str = "$") -> None:
         actual = _type_name(data)
         if actual != self.kind:
-            raise ShapeError(f"{path} should be {self.kind}, got {actual}")
+            message = gettext("%(path)s should be %(kind)s, got %(actual)s")
+            raise ShapeError(message % {"path": path, "kind": self.kind, "actual": actual})
         if isinstance(data, dict):
             for key, shape in (self.fields or {}).items():
                 if key not in data:
-                    raise ShapeError(f"{path} is missing {key!r}")
+                    message = gettext("%(path)s is missing %(key)s")
+                    raise ShapeError(message % {"path": path, "key": repr(key)})
                 shape.check(data[key], f"{path}.{key}")
             for key, shape in (self.optional or {}).items():
                 if key in data:

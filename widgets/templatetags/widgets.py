@@ -25,6 +25,7 @@ from django import forms, template
 from django.template.base import FilterExpression, Parser, Token
 from django.template.context import Context
 from django.template.engine import Engine
+from django.utils.translation import gettext
 
 from widgets.base import Widget, query_keys
 from widgets.registry import registry
@@ -81,7 +82,8 @@ class WidgetNode(template.Node):
         name = as_param(self.name.resolve(context))
         widget = registry.get(name)
         if widget is None:
-            return render_frame(context, WidgetFrame(name, "Unknown widget", "error", ""), not_found=True)
+            unknown = WidgetFrame(name, gettext("Unknown widget"), "error", "")
+            return render_frame(context, unknown, not_found=True)
         data = {key: as_param(value.resolve(context)) for key, value in self.params.items()}
         form = widget.bind_params(data)
         if errors := param_errors(widget, form, data):
@@ -107,12 +109,11 @@ def param_errors(widget: Widget, form: forms.Form, data: Mapping[str, str]) -> l
     others); in a template an unknown keyword is a typo, so it is named.
     """
     keys = query_keys(widget.params_form)
-    takes = f"it takes {', '.join(keys)}" if keys else "it takes none"
-    unknown = [
-        ParamError(key, value, f"Not a parameter of this widget ({takes}).")
-        for key, value in data.items()
-        if key not in keys
-    ]
+    if keys:
+        message = gettext("Not a parameter of this widget (it takes %(keys)s).") % {"keys": ", ".join(keys)}
+    else:
+        message = gettext("Not a parameter of this widget (it takes none).")
+    unknown = [ParamError(key, value, message) for key, value in data.items() if key not in keys]
     return unknown + form_param_errors(form, data)
 
 
