@@ -8,7 +8,7 @@ from typing import Any, Literal
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils import dateformat, timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext
 
 from dashboard import queries
 from dashboard.demo_users import VIEW_CUSTOMERS, VIEW_REVENUE
@@ -355,7 +355,7 @@ class RecentOrdersWidget(TableWidget):
         ]
         columns = [
             gettext("Order"),
-            gettext("Time"),
+            pgettext("time of day", "Time"),  # "Uhrzeit"; a chart's time axis is the framework's "Zeit"
             gettext("Customer"),
             gettext("Country"),
             gettext("Product"),

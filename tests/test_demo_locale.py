@@ -11,6 +11,7 @@ the project's folder (``LOCALE_PATHS`` sends templates/'s strings there too)::
     cd dashboard && ../.venv/bin/python ../manage.py compilemessages -l de
 """
 
+import gettext
 from pathlib import Path
 
 from babel.messages.extract import extract
@@ -21,6 +22,7 @@ from django.template import engines
 from django.templatetags.i18n import BlockTranslateNode, TranslateNode
 
 DEMO = Path(settings.BASE_DIR) / "dashboard"
+FRAMEWORK_LOCALE = Path(settings.BASE_DIR) / "widgets" / "locale"
 CATALOG = DEMO / "locale" / "de" / "LC_MESSAGES"
 # The project's templates whose strings live in the demo's catalog (settings.LOCALE_PATHS).
 TEMPLATES = ["examples/embed.html"]
@@ -32,8 +34,10 @@ def po_catalog():
 
 
 def translations(catalog):
-    """``{msgid: msgstr}`` without the header; plurals as tuples (a .mo reads them as lists)."""
-    return {as_key(message.id): as_key(message.string) for message in catalog if message.id}
+    """``{(msgctxt, msgid): msgstr}`` without the header; plurals as tuples (a .mo reads them as lists)."""
+    return {
+        (message.context, as_key(message.id)): as_key(message.string) for message in catalog if message.id
+    }
 
 
 def as_key(text):
@@ -49,16 +53,16 @@ def marked_in_python():
         if "migrations" in path.parts:
             continue
         with path.open("rb") as source:
-            yield from (message for _, message, _, _ in extract("python", source))
+            yield from ((context, message) for _, message, _, context in extract("python", source))
 
 
 def marked_in_templates():
     for name in TEMPLATES:
         nodelist = engines["django"].engine.get_template(name).nodelist
         for node in nodelist.get_nodes_by_type(TranslateNode):
-            yield str(node.filter_expression.var.literal)
+            yield None, str(node.filter_expression.var.literal)
         for node in nodelist.get_nodes_by_type(BlockTranslateNode):
-            yield node.render_token_list(node.singular)[0]
+            yield None, node.render_token_list(node.singular)[0]
 
 
 def test_every_string_the_demo_marks_is_in_the_german_catalog_and_no_other():
@@ -79,3 +83,16 @@ def test_the_committed_mo_is_compiled_from_the_po():
     with (CATALOG / "django.mo").open("rb") as mo:
         compiled = translations(read_mo(mo))
     assert compiled == translations(po_catalog())
+
+
+def test_the_demos_catalog_changes_none_of_the_frameworks_words():
+    """``LOCALE_PATHS`` puts the demo's catalog first: a message both translate must read the same."""
+    framework = gettext.translation("django", FRAMEWORK_LOCALE, languages=["de"], fallback=True)
+    differing = {}
+    for (context, msgid), msgstr in translations(po_catalog()).items():
+        if isinstance(msgid, tuple):
+            continue
+        theirs = framework.pgettext(context, msgid) if context else framework.gettext(msgid)
+        if theirs != msgid and theirs != msgstr:
+            differing[msgid] = (theirs, msgstr)
+    assert differing == {}, "translate these as widgets/locale does, or give them a context (pgettext)"
