@@ -51,7 +51,7 @@ def test_money_outside_a_request_is_written_in_the_default_language():
 
 
 @pytest.mark.parametrize(
-    ("language", "count", "share"), [("en", "1,234,567", "25.0%"), ("de", "1.234.567", f"25,0{NBSP}%")]
+    ("language", "count", "share"), [("en", "1,234,567", "25.0 %"), ("de", "1.234.567", "25,0 %")]
 )
 def test_counts_and_shares_are_written_the_languages_way(language, count, share):
     with translation.override(language):
@@ -59,6 +59,11 @@ def test_counts_and_shares_are_written_the_languages_way(language, count, share)
         assert format_share(0.25) == share
 
 
-def test_a_share_keeps_one_decimal():
+def test_a_share_keeps_one_decimal_and_its_space_as_the_frameworks_percentages():
     with translation.override("en"):
-        assert [format_share(fraction) for fraction in (0, 0.1234, 1)] == ["0.0%", "12.3%", "100.0%"]
+        assert [format_share(fraction) for fraction in (0, 0.1234, 1, 12.5)] == [
+            "0.0 %",
+            "12.3 %",
+            "100.0 %",
+            "1,250.0 %",
+        ]
