@@ -18,7 +18,7 @@ from widgets import Dashboard, Tile, dashboards, register
 from widgets.builtin.chart import ChartWidget, bar_chart
 from widgets.builtin.kpi import Kpi, KpiWidget
 from widgets.cache import cache_key
-from widgets.locale import TIME_ZONE_COOKIE
+from widgets.i18n import TIME_ZONE_COOKIE
 from widgets.registry import registry
 from widgets.sources import Source, gather_sources
 

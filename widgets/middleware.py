@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponseBase
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 
-from widgets.locale import viewer_time_zone
+from widgets.i18n import viewer_time_zone
 from widgets.request_types import AsyncGetResponse
 from widgets.sources import SourceTiming, collect_timings, server_timing_header
 
@@ -57,7 +57,7 @@ class WidgetsMiddleware:
 
 
 class LocaleMiddleware:
-    """Activate the viewer's language and time zone (``widgets.locale``), in the event loop.
+    """Activate the viewer's language and time zone (``widgets.i18n``), in the event loop.
 
     Django's ``LocaleMiddleware`` would run each hook in a thread; this one
     does the same for a site without language prefixes in its URLs, plus the

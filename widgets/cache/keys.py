@@ -7,7 +7,7 @@ from typing import Any
 
 from widgets.base import Widget
 from widgets.conf import widget_settings
-from widgets.locale import rendering_variant
+from widgets.i18n import rendering_variant
 from widgets.memo import MAX_KEY_TEXT, LruMemo
 
 # Part of every key: bump it when what is stored changes shape.
@@ -20,7 +20,7 @@ def cache_key(widget: Widget, params: Mapping[str, Any]) -> str:
     ``<prefix>:v<format>:<widget name>:<hash>``, the hash over the cleaned
     parameters sorted by name, so their order never matters, and over the
     active language and time zone: a load may put translated text and local
-    times in its value (``widgets.locale``).
+    times in its value (``widgets.i18n``).
     """
     prefix = widget_settings.CACHE_KEY_PREFIX
     variant = rendering_variant()

@@ -14,7 +14,7 @@ from django.forms.utils import pretty_name
 from django.utils.translation import gettext
 
 from widgets.base import field_query_keys, query_keys, query_values
-from widgets.locale import rendering_variant
+from widgets.i18n import rendering_variant
 from widgets.memo import MAX_KEY_TEXT, OBJECT_BYTES, LruMemo
 from widgets.pages.declarations import Dashboard
 from widgets.render import ParamError, param_errors

@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 
 from widgets.base import Widget, query_keys
 from widgets.cache import cache_key
-from widgets.locale import rendering_variant
+from widgets.i18n import rendering_variant
 from widgets.memo import LruMemo
 from widgets.pages.declarations import Dashboard, Tile
 from widgets.pages.filters import PageFilters, Query

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_safe
 
 from widgets.auth import Verdict, check_access, login_redirect, may_see, request_user
 from widgets.cache import CachedResult, peek
-from widgets.locale import rendering_variant
+from widgets.i18n import rendering_variant
 from widgets.pages.declarations import Dashboard
 from widgets.pages.filters import filters_in_words, read_filters
 from widgets.pages.kiosk import Kiosk, is_kiosk, read_kiosk, wants_rotation
@@ -111,7 +111,7 @@ async def kiosk_mode(request: HtmxHttpRequest, dashboard: Dashboard) -> Kiosk:
 def served_at(now: datetime) -> dict[str, str]:
     """When the page was served: the printed header's time until ``widgets/dashboard.js`` knows the data's.
 
-    Shown in the active time zone, with its abbreviation (``widgets.locale``).
+    Shown in the active time zone, with its abbreviation (``widgets.i18n``).
     """
     return {
         "served_at_iso": now.astimezone(UTC).isoformat(timespec="seconds"),

@@ -12,7 +12,7 @@ from collections.abc import Hashable
 from django.template.loader import get_template
 from django.utils.safestring import SafeString
 
-from widgets.locale import rendering_variant
+from widgets.i18n import rendering_variant
 from widgets.memo import MAX_KEY_TEXT, LruMemo
 from widgets.render.frames import WidgetFrame
 

@@ -90,7 +90,7 @@ class WidgetFrame:
     def age_label(self) -> str:
         """How old the shown values are, in words: ``just now``, ``45 s ago``, ``2 min ago``, ``3 h ago``.
 
-        In the active language: the frame's fragment is kept per language (``widgets.locale``).
+        In the active language: the frame's fragment is kept per language (``widgets.i18n``).
         """
         age = self.age_seconds or 0
         if age < 5:

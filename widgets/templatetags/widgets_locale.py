@@ -5,7 +5,7 @@ from typing import Any
 from django import template
 from django.conf import settings
 
-from widgets.locale import TIME_ZONE_COOKIE
+from widgets.i18n import TIME_ZONE_COOKIE
 
 register = template.Library()
 
