@@ -1,13 +1,13 @@
 """S2: whole dashboard page views per second with a warm cache, against hello-world, one worker.
 
-The demo's shop dashboard (``/dashboards/shop/``, its nine widgets) under one
+The demo's shop dashboard (``/dashboards/shop/``, every widget of it) under one
 uvicorn worker, as bench/scenarios/throughput.py describes; ratio: page views/s
 ÷ hello-world requests/s, measured in the same run.
 
 Since access control (commit b7d3c4f), the shop dashboard needs
-``dashboard.view_revenue``, and four of its widgets carry rules of their own
-(revenue and top_products a permission, recent_orders another, uptime staff
-only), so no anonymous viewer sees the nine widgets S2 measured before. S2's
+``dashboard.view_revenue``, and several of its widgets carry rules of their own
+(the revenue widgets a permission, recent_orders another, uptime staff only),
+so no anonymous viewer sees the page S2 measured before. S2's
 viewers therefore log in once, through the real login page, as the demo
 superuser ``admin``: a superuser passes every permission check without a
 query, the closest to what S2 measured before. Each request now also reads

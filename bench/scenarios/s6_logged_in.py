@@ -6,7 +6,7 @@ dashboard and its widgets name (``dashboard.view_revenue``,
 ``dashboard.view_customer``) goes through Django's backends, answered from
 the permissions the per-process user cache loaded with the user
 (``widgets.auth.users``), and the uptime widget's ``can_view`` (staff only)
-leaves that tile out: analyst's shop dashboard has eight widgets.
+leaves that tile out: analyst's shop dashboard has every widget but uptime.
 
 The viewer logs in once through the real login page (CSRF cookie and token,
 then the form's POST); every page and widget request of every viewer carries
