@@ -181,3 +181,25 @@ async def test_logging_out_asks_first_then_ends_the_session():
     assert response.status_code == 200
     assert "You have logged out." in response.content.decode()
     assert (await client.get("/widgets/guarded/")).status_code == 302
+
+
+@db
+async def test_a_session_cookie_is_read_once_per_window_and_responses_still_vary_on_it(monkeypatch, clock):
+    user = await make_user("reader", permissions=(SECRET,))
+    client = await client_of(user)
+    reads = []
+    original = signing.loads
+
+    def counted(*args, **kwargs):
+        reads.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(signing, "loads", counted)
+    first = await client.get("/widgets/guarded/", headers={"HX-Request": "true"})
+    second = await client.get("/widgets/guarded/", headers={"HX-Request": "true"})
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert len(reads) == 1
+    assert "Cookie" in second["Vary"]
+    clock[0] += 31
+    await client.get("/widgets/guarded/", headers={"HX-Request": "true"})
+    assert len(reads) == 2  # the window passed: the cookie is checked again

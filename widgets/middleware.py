@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponseBase
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 
-from widgets.i18n import viewer_time_zone
+from widgets.i18n import request_variant, viewer_time_zone
 from widgets.request_types import AsyncGetResponse
 from widgets.sources import SourceTiming, collect_timings, server_timing_header
 
@@ -80,7 +80,8 @@ class LocaleMiddleware:
             timezone.deactivate()
         else:
             timezone.activate(zone)
-        response = await self.get_response(request)
+        with request_variant():
+            response = await self.get_response(request)
         patch_vary_headers(response, ["Accept-Language", "Cookie"])
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response

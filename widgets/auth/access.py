@@ -17,12 +17,14 @@ the caller decides what a refusal looks like (a login redirect, a 403
 fragment, a tile left out of the page).
 """
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from django.http import HttpRequest, HttpResponse
 from django_htmx.http import HttpResponseClientRedirect
 
 from widgets.auth.rules import AccessRules, Verdict
+from widgets.auth.users import known_permissions
 from widgets.conf import widget_settings
 from widgets.memo import MAX_KEY_TEXT
 
@@ -34,6 +36,9 @@ async def request_user(request: HttpRequest) -> "User":
     """The request's user: ``request.auser()`` when a middleware provides it, else anonymous."""
     from django.contrib.auth.models import AnonymousUser  # the auth app's models: loaded by then
 
+    known = getattr(request, "_widgets_user", None)  # cached_user ran: no await down the chain
+    if known is not None:
+        return known  # type: ignore[no-any-return]
     auser = getattr(request, "auser", None)
     return AnonymousUser() if auser is None else await auser()
 
@@ -46,13 +51,29 @@ async def check_access(rules: AccessRules, request: HttpRequest) -> Verdict:
     refused = Verdict.FORBIDDEN if user.is_authenticated else Verdict.LOGIN_REQUIRED
     if not user.is_authenticated and widget_settings.LOGIN_REQUIRED:
         return refused
-    # A custom user model without PermissionsMixin has no permissions to check.
-    ahas_perms = getattr(user, "ahas_perms", None)
-    if rules.permissions and (ahas_perms is None or not await ahas_perms(rules.permissions)):
+    if rules.permissions and not await has_permissions(user, request, rules.permissions):
         return refused
-    if not await rules.can_view(user, request):
+    # A page checks each of its tiles: skip awaiting the default rule, which allows.
+    if type(rules).can_view is not AccessRules.can_view and not await rules.can_view(user, request):
         return refused
     return Verdict.ALLOWED
+
+
+async def has_permissions(user: "User", request: HttpRequest, wanted: Sequence[str]) -> bool:
+    """Whether ``user`` has every permission in ``wanted``.
+
+    An active superuser has them all. Otherwise, when ``AuthMiddleware`` loaded
+    the user, their permissions as the backends list them (``get_all_permissions``),
+    kept with the user; else Django's ``ahas_perms``. A custom user model without
+    ``PermissionsMixin`` has none.
+    """
+    if user.is_active and getattr(user, "is_superuser", False):
+        return True
+    known = known_permissions(request)
+    if known is not None:
+        return known.issuperset(wanted)
+    ahas_perms = getattr(user, "ahas_perms", None)
+    return ahas_perms is not None and bool(await ahas_perms(wanted))
 
 
 async def may_see(rules: AccessRules, request: HttpRequest) -> bool:

@@ -22,7 +22,8 @@ from django.utils.html import escape
 
 from widgets.cache import CachedResult
 from widgets.conf import widget_settings
-from widgets.memo import LruMemo
+from widgets.i18n import rendering_variant
+from widgets.memo import MAX_KEY_TEXT, LruMemo
 from widgets.pages.layout import Placement
 from widgets.render import WidgetFrame, fragment_memo, load_frame, result_frame
 from widgets.request_types import HtmxHttpRequest
@@ -85,7 +86,28 @@ def per_request_marker(name: str) -> str:
 
 
 def fresh_tiles(fresh: list[tuple[Placement, CachedResult]]) -> str:
-    """The tiles of widgets this process holds fresh, rendered from their cached values."""
+    """The tiles of widgets this process holds fresh, rendered from their cached values.
+
+    A warm page is mostly these tiles, and they change only when a value is
+    reloaded or its age passes a whole second: the joined HTML is kept under
+    each tile (its slot and markup) and what its fragment is kept under
+    (``FragmentMemo.key``).
+    """
+    if not fresh:
+        return ""
+    key = (
+        tuple(
+            (item.slot, item.tile, item.url, result.loaded_at, result.state, int(result.age_seconds))
+            for item, result in fresh
+        ),
+        rendering_variant(),
+    )
+    if sum(len(item.url) for item, _ in fresh) > MAX_KEY_TEXT:
+        return render_fresh_tiles(fresh)
+    return _fresh_tiles.get_or_make(key, lambda: render_fresh_tiles(fresh))
+
+
+def render_fresh_tiles(fresh: list[tuple[Placement, CachedResult]]) -> str:
     return render_tiles([(item, result_frame(item.widget, result, item.url)) for item, result in fresh])
 
 
@@ -135,6 +157,10 @@ async def stream_page(head: str, loads: set[asyncio.Task[Loaded]], tail: str) ->
             task.cancel()
 
 
+# A warm page's fresh tiles, joined: at most a few pages' worth, as ages tick every second.
+_fresh_tiles: LruMemo[Hashable, str] = LruMemo(
+    name="pages.fresh_tiles", max_entries=64, max_bytes=4 * 1024 * 1024
+)
 _shells: LruMemo[Hashable, tuple[str, str]] = LruMemo(
     name="pages.shells", max_entries=256, max_bytes=2 * 1024 * 1024
 )

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_safe
 from widgets.auth import Verdict, check_access, login_redirect, may_see, request_user
 from widgets.cache import CachedResult, peek
 from widgets.i18n import rendering_variant
+from widgets.memo import LruMemo
 from widgets.pages.declarations import Dashboard
 from widgets.pages.filters import filters_in_words, read_filters
 from widgets.pages.kiosk import Kiosk, is_kiosk, read_kiosk, wants_rotation
@@ -111,12 +112,23 @@ async def kiosk_mode(request: HtmxHttpRequest, dashboard: Dashboard) -> Kiosk:
 def served_at(now: datetime) -> dict[str, str]:
     """When the page was served: the printed header's time until ``widgets/dashboard.js`` knows the data's.
 
-    Shown in the active time zone, with its abbreviation (``widgets.i18n``).
+    Shown in the active time zone, with its abbreviation (``widgets.i18n``); to the
+    second, so formatted once per second and variant, not per page view.
     """
+    second = now.replace(microsecond=0)
+    return _served_at.get_or_make((second, rendering_variant()), lambda: format_served_at(second))
+
+
+def format_served_at(now: datetime) -> dict[str, str]:
     return {
         "served_at_iso": now.astimezone(UTC).isoformat(timespec="seconds"),
         "served_at_text": dateformat.format(timezone.localtime(now), FULL_TIME_FORMAT),
     }
+
+
+_served_at: LruMemo[tuple[datetime, tuple[str, str]], dict[str, str]] = LruMemo(
+    name="pages.served_at", max_entries=16, max_bytes=16 * 1024
+)
 
 
 def split_fresh(placed: list[Placement]) -> tuple[list[tuple[Placement, CachedResult]], list[Placement]]:
