@@ -56,9 +56,9 @@ def active_variant() -> tuple[str, str]:
 
 
 @contextmanager
-def request_variant() -> Iterator[tuple[str, str]]:
-    """Fix the variant for the rest of a request, once its language and time zone are active."""
-    variant = active_variant()
+def request_variant(language: str, time_zone: str) -> Iterator[tuple[str, str]]:
+    """Fix the variant for the rest of a request: the language and time zone it activated."""
+    variant = (language, time_zone)
     token = _request_variant.set(variant)
     try:
         yield variant

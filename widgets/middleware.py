@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from asgiref.sync import markcoroutinefunction
+from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
@@ -80,7 +81,8 @@ class LocaleMiddleware:
             timezone.deactivate()
         else:
             timezone.activate(zone)
-        with request_variant():
+        time_zone = settings.TIME_ZONE if zone is None else zone.key
+        with request_variant(request.LANGUAGE_CODE, time_zone):
             response = await self.get_response(request)
         patch_vary_headers(response, ["Accept-Language", "Cookie"])
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
