@@ -8,7 +8,7 @@ from django.test import AsyncClient, AsyncRequestFactory
 
 from tests.users import client_of, make_user
 from widgets import Dashboard, Tile, dashboards, register, render_with_widgets
-from widgets.auth import users
+from widgets.auth import access, users
 from widgets.builtin.kpi import Kpi, KpiWidget
 from widgets.registry import registry
 
@@ -258,3 +258,25 @@ async def test_render_with_widgets_leaves_out_what_the_viewer_may_not_see_lazy_o
     assert "access_staff" not in html
     assert 'data-widget="access_public"' in html  # lazy: its placeholder
     assert loads == ["access_open"]
+
+
+@db
+@pytest.mark.parametrize("login_required", [True, False])
+@pytest.mark.parametrize("rights", ["anonymous", "plain", "holder", "superuser"])
+async def test_the_quick_verdict_of_a_page_agrees_with_the_full_check(settings, login_required, rights):
+    settings.WIDGETS_LOGIN_REQUIRED = login_required
+    client = AsyncClient()
+    if rights != "anonymous":
+        user = await make_user(
+            "quick", permissions=(SECRET,) if rights == "holder" else (), is_superuser=rights == "superuser"
+        )
+        client = await client_of(user)
+    request = AsyncRequestFactory().get("/", headers={"Cookie": client.cookies.output(header="", sep=";")})
+    request.session = client.session
+    request.auser = partial(users.cached_user, request)
+    await users.cached_user(request)
+    for rules in (OpenWidget(), PublicWidget(), SecretWidget(), AccessPage(), SecretPage()):
+        known = access.known_verdict(rules, request)
+        assert known is not None
+        assert known is await access.check_access(rules, request), type(rules).__name__
+    assert access.known_verdict(StaffWidget(), request) is None  # its own check must be awaited

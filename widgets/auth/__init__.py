@@ -5,7 +5,7 @@ imported here: it loads the auth app's models) gives requests their session
 and user without a thread hop.
 """
 
-from widgets.auth.access import check_access, login_redirect, may_see, request_user
+from widgets.auth.access import check_access, known_verdict, login_redirect, may_see, request_user
 from widgets.auth.rules import AccessRules, Verdict
 from widgets.auth.throttle import LoginThrottleMiddleware, login_throttle
 from widgets.auth.users import cached_user
@@ -16,6 +16,7 @@ __all__ = [
     "Verdict",
     "cached_user",
     "check_access",
+    "known_verdict",
     "login_redirect",
     "login_throttle",
     "may_see",

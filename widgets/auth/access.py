@@ -77,7 +77,30 @@ async def has_permissions(user: "User", request: HttpRequest, wanted: Sequence[s
 
 
 async def may_see(rules: AccessRules, request: HttpRequest) -> bool:
+    known = known_verdict(rules, request)
+    if known is not None:
+        return known is Verdict.ALLOWED
     return await check_access(rules, request) is Verdict.ALLOWED
+
+
+def known_verdict(rules: AccessRules, request: HttpRequest) -> Verdict | None:
+    """``check_access``'s answer when it needs no await (the user and permissions known); else None.
+
+    A page asks it for each of its tiles.
+    """
+    if rules.public:
+        return Verdict.ALLOWED
+    user = getattr(request, "_widgets_user", None)
+    permissions = known_permissions(request)
+    if user is None or permissions is None or type(rules).can_view is not AccessRules.can_view:
+        return None
+    if not user.is_authenticated:
+        needs_login = widget_settings.LOGIN_REQUIRED or rules.permissions
+        return Verdict.LOGIN_REQUIRED if needs_login else Verdict.ALLOWED
+    is_superuser = user.is_active and getattr(user, "is_superuser", False)
+    if rules.permissions and not (is_superuser or permissions.issuperset(rules.permissions)):
+        return Verdict.FORBIDDEN
+    return Verdict.ALLOWED
 
 
 def login_redirect(request: HttpRequest) -> HttpResponse:

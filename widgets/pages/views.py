@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils import dateformat, timezone
 from django.views.decorators.http import require_safe
 
-from widgets.auth import Verdict, check_access, login_redirect, may_see, request_user
+from widgets.auth import Verdict, check_access, known_verdict, login_redirect, may_see, request_user
 from widgets.cache import CachedResult, peek
 from widgets.i18n import rendering_variant
 from widgets.memo import LruMemo
@@ -41,7 +41,7 @@ async def dashboard_view(request: HtmxHttpRequest, slug: str) -> HttpResponse | 
     kiosk = await kiosk_mode(request, dashboard) if is_kiosk(request.GET) else None
     theme = chosen_theme(request.COOKIES)
     # A tile whose widget this viewer may not see is neither loaded nor placed.
-    placed = [item for item in place(dashboard, filters) if await may_see(item.widget, request)]
+    placed = await visible_placements(place(dashboard, filters), request)
     user = await request_user(request)
     viewer = user.get_username() if user.is_authenticated else ""
     status = 200 if filters.is_valid else 400
@@ -129,6 +129,18 @@ def format_served_at(now: datetime) -> dict[str, str]:
 _served_at: LruMemo[tuple[datetime, tuple[str, str]], dict[str, str]] = LruMemo(
     name="pages.served_at", max_entries=16, max_bytes=16 * 1024
 )
+
+
+async def visible_placements(placements: list[Placement], request: HtmxHttpRequest) -> list[Placement]:
+    """The placements whose widget this viewer may see (checked without an await when it can be)."""
+    shown = []
+    for item in placements:
+        verdict = known_verdict(item.widget, request)
+        if verdict is None:
+            verdict = await check_access(item.widget, request)
+        if verdict is Verdict.ALLOWED:
+            shown.append(item)
+    return shown
 
 
 def split_fresh(placed: list[Placement]) -> tuple[list[tuple[Placement, CachedResult]], list[Placement]]:
