@@ -1,8 +1,9 @@
 """What a load leaves in the cache (an entry or a failure), and what a lookup hands the view."""
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from widgets.sources import SourceError
@@ -14,6 +15,11 @@ class CacheEntry:
 
     value: Mapping[str, Any]
     stored_at: float
+
+    @functools.cached_property
+    def loaded_at(self) -> datetime:
+        """``stored_at`` as a datetime: made once per entry, which every page view of it reports."""
+        return datetime.fromtimestamp(self.stored_at, UTC)
 
 
 @dataclass(frozen=True)

@@ -213,9 +213,8 @@ class WidgetCache:
     def _entry_result(
         self, entry: CacheEntry, *, is_stale: bool = False, errors: list[SourceError] | None = None
     ) -> CachedResult:
-        loaded_at = datetime.fromtimestamp(entry.stored_at, UTC)
         age = max(0.0, self.clock() - entry.stored_at)
-        return CachedResult(entry.value, loaded_at, age, is_stale, errors or [])
+        return CachedResult(entry.value, entry.loaded_at, age, is_stale, errors or [])
 
     async def _read(self, key: str, policy: CachePolicy) -> tuple[CacheEntry | None, LoadFailure | None]:
         """The entry (unless expired) and the failure newer than it, after reading Redis into this process.
