@@ -27,6 +27,7 @@ CONNECTIONS = 16
 SECONDS = 5.0
 QUICK_SECONDS = 3.0
 WARM_UP_VIEWS = 3
+ROUNDS = 5
 
 
 def start_shop_server(servers: Servers, ctx: Context, upstream_prefix: str) -> tuple[Server, Server]:
@@ -65,7 +66,10 @@ class Throughput:
 
 
 async def measure(app: Server, upstream: Server, seconds: float, *, cookie: str | None = None) -> Throughput:
-    """Warm the page up, then hello-world for ``seconds``, then page views (with ``cookie``) for as long."""
+    """Warm the page up, then alternate ``ROUNDS`` rounds of hello-world and of page views (with ``cookie``).
+
+    Each kind runs ``seconds`` in all.
+    """
     warm_pool = ConnectionPool("127.0.0.1", app.port)
     try:
         warm_views = [
@@ -105,11 +109,16 @@ async def measure(app: Server, upstream: Server, seconds: float, *, cookie: str 
         return view
 
     try:
-        hello = await run_for(seconds, CONNECTIONS, hello_action)
+        # Alternating rounds: a shared machine speeds up and slows down over seconds, and one
+        # long run of each let hello-world's rate alone swing the ratio by a quarter between runs.
+        hellos, rounds_of_views = [], []
         async with httpx.AsyncClient(base_url=upstream.url, timeout=10.0) as control:
             await control.delete("/_counts")
-            views = await run_for(seconds, CONNECTIONS, view_action)
+            for _ in range(ROUNDS):
+                hellos.append(await run_for(seconds / ROUNDS, CONNECTIONS, hello_action))
+                rounds_of_views.append(await run_for(seconds / ROUNDS, CONNECTIONS, view_action))
             upstream_calls = int((await control.get("/_counts")).json()["total"])
+        hello, views = combined(hellos), combined(rounds_of_views)
     finally:
         for connection in connections:
             await connection.close()
@@ -124,6 +133,15 @@ async def measure(app: Server, upstream: Server, seconds: float, *, cookie: str 
         upstream_calls,
         requests["made"],
         requests["refused"],
+    )
+
+
+def combined(results: list[LoadResult]) -> LoadResult:
+    """Several rounds as one: their completions over their time together."""
+    return LoadResult(
+        sum(result.completed for result in results),
+        sum(result.failed for result in results),
+        sum(result.seconds for result in results),
     )
 
 
