@@ -32,7 +32,7 @@ import logging
 import secrets
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -161,16 +161,27 @@ class WidgetCache:
         What ``get_or_load`` would answer at once, minus the coroutine: a page
         whose every widget is fresh here can be rendered in one go.
         """
-        policy = cache_policy(widget)
-        if not is_cached(policy):
-            return None
-        key = key or cache_key(widget, params)
-        slot = self._slots.get(key)
-        fresh = self._fresh(slot.entry if slot is not None else None, policy)
-        if fresh is None:
-            return None
-        self._slots.move_to_end(key)
-        return self._entry_result(fresh)
+        return self.peek_many([(widget, params, key)])[0]
+
+    def peek_many(
+        self, wanted: Sequence[tuple[Widget, Mapping[str, Any], str | None]]
+    ) -> list[CachedResult | None]:
+        """``peek`` for each (widget, parameters, key), reading the settings and the clock once."""
+        if not widget_settings.CACHE_ENABLED:
+            return [None] * len(wanted)
+        now = self.clock()
+        results: list[CachedResult | None] = []
+        for widget, params, key in wanted:
+            policy = cache_policy(widget)
+            key = key or cache_key(widget, params)
+            slot = self._slots.get(key) if policy.fresh_seconds > 0 else None
+            entry = slot.entry if slot is not None else None
+            if entry is None or now - entry.stored_at >= policy.fresh_seconds:
+                results.append(None)
+                continue
+            self._slots.move_to_end(key)
+            results.append(CachedResult(entry.value, entry.loaded_at, max(0.0, now - entry.stored_at)))
+        return results
 
     async def wait_for_loads(self) -> None:
         """Wait until every load in flight, background refreshes included, has finished and been stored."""
@@ -652,6 +663,11 @@ async def get_or_load(widget: Widget, params: Mapping[str, Any], *, key: str | N
 def peek(widget: Widget, params: Mapping[str, Any], *, key: str | None = None) -> CachedResult | None:
     """The widget's value if this process holds it fresh, at once; else None (see ``WidgetCache.peek``)."""
     return widget_cache.peek(widget, params, key=key)
+
+
+def peek_many(wanted: Sequence[tuple[Widget, Mapping[str, Any], str | None]]) -> list[CachedResult | None]:
+    """``peek`` for each (widget, parameters, key) of a page, at once."""
+    return widget_cache.peek_many(wanted)
 
 
 async def aclose_cache() -> None:

@@ -9,7 +9,7 @@ from django.utils import dateformat, timezone
 from django.views.decorators.http import require_safe
 
 from widgets.auth import Verdict, check_access, known_verdict, login_redirect, may_see, request_user
-from widgets.cache import CachedResult, peek
+from widgets.cache import CachedResult, peek_many
 from widgets.i18n import rendering_variant
 from widgets.memo import LruMemo
 from widgets.pages.declarations import Dashboard
@@ -145,9 +145,12 @@ async def visible_placements(placements: list[Placement], request: HtmxHttpReque
 
 def split_fresh(placed: list[Placement]) -> tuple[list[tuple[Placement, CachedResult]], list[Placement]]:
     """The placements whose widget this process holds fresh (with its value), and the ones to load."""
+    valid = [item for item in placed if item.is_valid]
+    looked_up = peek_many([(item.widget, item.params, item.cache_key) for item in valid])
+    results = dict(zip(valid, looked_up, strict=True))
     fresh, waiting = [], []
     for item in placed:
-        result = peek(item.widget, item.params, key=item.cache_key) if item.is_valid else None
+        result = results.get(item)
         if result is None:
             waiting.append(item)
         else:
