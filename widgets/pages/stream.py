@@ -86,15 +86,22 @@ def per_request_marker(name: str) -> str:
 
 
 def fresh_tiles(fresh: list[tuple[Placement, CachedResult]]) -> str:
-    """The tiles of widgets this process holds fresh, rendered from their cached values.
+    """The tiles of widgets this process holds fresh, rendered from their cached values."""
+    return fresh_tiles_bytes(fresh).decode()
+
+
+def fresh_tiles_bytes(fresh: list[tuple[Placement, CachedResult]]) -> bytes:
+    """``fresh_tiles``, encoded as the response sends it (UTF-8).
 
     A warm page is mostly these tiles, and they change only when a value is
-    reloaded or its age passes a whole second: the joined HTML is kept under
-    each tile (its slot and markup) and what its fragment is kept under
+    reloaded or its age passes a whole second: they are kept, encoded once,
+    under each tile (its slot and markup) and what its fragment is kept under
     (``FragmentMemo.key``).
     """
     if not fresh:
-        return ""
+        return b""
+    if sum(len(item.url) for item, _ in fresh) > MAX_KEY_TEXT:
+        return render_fresh_tiles(fresh).encode()
     key = (
         tuple(
             (item.slot, item.tile, item.url, result.loaded_at, result.state, int(result.age_seconds))
@@ -102,9 +109,7 @@ def fresh_tiles(fresh: list[tuple[Placement, CachedResult]]) -> str:
         ),
         rendering_variant(),
     )
-    if sum(len(item.url) for item, _ in fresh) > MAX_KEY_TEXT:
-        return render_fresh_tiles(fresh)
-    return _fresh_tiles.get_or_make(key, lambda: render_fresh_tiles(fresh))
+    return _fresh_tiles.get_or_make(key, lambda: render_fresh_tiles(fresh).encode())
 
 
 def render_fresh_tiles(fresh: list[tuple[Placement, CachedResult]]) -> str:
@@ -158,7 +163,7 @@ async def stream_page(head: str, loads: set[asyncio.Task[Loaded]], tail: str) ->
 
 
 # A warm page's fresh tiles, joined: at most a few pages' worth, as ages tick every second.
-_fresh_tiles: LruMemo[Hashable, str] = LruMemo(
+_fresh_tiles: LruMemo[Hashable, bytes] = LruMemo(
     name="pages.fresh_tiles", max_entries=64, max_bytes=4 * 1024 * 1024
 )
 _shells: LruMemo[Hashable, tuple[str, str]] = LruMemo(

@@ -17,7 +17,7 @@ from widgets.pages.filters import filters_in_words, read_filters
 from widgets.pages.kiosk import Kiosk, is_kiosk, read_kiosk, wants_rotation
 from widgets.pages.layout import Placement, place
 from widgets.pages.registry import dashboards
-from widgets.pages.stream import fresh_tiles, page_shell, start_loads, stream_page
+from widgets.pages.stream import fresh_tiles, fresh_tiles_bytes, page_shell, start_loads, stream_page
 from widgets.request_types import HtmxHttpRequest
 from widgets.theme import chosen_theme
 
@@ -85,8 +85,9 @@ async def dashboard_view(request: HtmxHttpRequest, slug: str) -> HttpResponse | 
     )
     response: HttpResponse | StreamingHttpResponse
     if not waiting:
-        # Every widget is fresh in this process: the page the stream would send, in one piece.
-        response = HttpResponse(head + fresh_tiles(fresh) + tail, status=status)
+        # Every widget is fresh in this process: the page the stream would send, in one piece
+        # (bytes: the tiles are kept encoded, most of the page).
+        response = HttpResponse(head.encode() + fresh_tiles_bytes(fresh) + tail.encode(), status=status)
     else:
         loads = await start_loads(waiting)
         response = StreamingHttpResponse(
