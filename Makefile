@@ -73,7 +73,7 @@ serve: install migrate static
 	DEBUG=false WEB_CONCURRENCY=$(WEB_CONCURRENCY) $(RUN) uvicorn dashboard.asgi:application \
 		--host $(HOST) --port $(PORT) --lifespan on --proxy-headers --no-server-header
 
-# Benchmarks (bench/README.md): ratios for scenarios S1-S5 in about 2 minutes, written to
+# Benchmarks (bench/README.md): ratios for scenarios S1-S7 in about 5 minutes, written to
 # bench/results/latest.md and .json. Fails only when a scenario cannot run, not on a missed goal.
 bench: install static
 	$(RUN) python -m bench.run $(BENCH_ARGS)
