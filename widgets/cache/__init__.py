@@ -14,7 +14,7 @@ from widgets.cache.codec import register as register_cached_type
 from widgets.cache.keys import cache_key
 from widgets.cache.policy import CachePolicy, cache_policy
 from widgets.cache.results import CachedResult, CacheEntry, LoadFailure
-from widgets.cache.store import WidgetCache, aclose_cache, get_or_load, peek, peek_many, widget_cache
+from widgets.cache.store import WidgetCache, aclose_cache, get_or_load, peek_many, widget_cache
 
 __all__ = [
     "CacheEntry",
@@ -27,7 +27,6 @@ __all__ = [
     "cache_key",
     "cache_policy",
     "get_or_load",
-    "peek",
     "peek_many",
     "register_cached_type",
     "widget_cache",

@@ -153,20 +153,16 @@ class WidgetCache:
                 return self._result(flight.task.result(), stale=entry)
         return self._result(failure or entry, stale=entry)
 
-    def peek(
-        self, widget: Widget, params: Mapping[str, Any], *, key: str | None = None
-    ) -> CachedResult | None:
-        """The value if this process holds it fresh, without waiting for anything; else None.
-
-        What ``get_or_load`` would answer at once, minus the coroutine: a page
-        whose every widget is fresh here can be rendered in one go.
-        """
-        return self.peek_many([(widget, params, key)])[0]
-
     def peek_many(
         self, wanted: Sequence[tuple[Widget, Mapping[str, Any], str | None]]
     ) -> list[CachedResult | None]:
-        """``peek`` for each (widget, parameters, key), reading the settings and the clock once."""
+        """For each (widget, parameters, key): its value if this process holds it fresh, else None.
+
+        What ``get_or_load`` would answer at once, minus the coroutine, reading the
+        settings and the clock once: a page whose every widget is fresh here can be
+        rendered in one go. ``key`` is the cache key when the caller keeps it (None:
+        made from the parameters).
+        """
         if not widget_settings.CACHE_ENABLED:
             return [None] * len(wanted)
         now = self.clock()
@@ -660,13 +656,8 @@ async def get_or_load(widget: Widget, params: Mapping[str, Any], *, key: str | N
     return await widget_cache.get_or_load(widget, params, key=key)
 
 
-def peek(widget: Widget, params: Mapping[str, Any], *, key: str | None = None) -> CachedResult | None:
-    """The widget's value if this process holds it fresh, at once; else None (see ``WidgetCache.peek``)."""
-    return widget_cache.peek(widget, params, key=key)
-
-
 def peek_many(wanted: Sequence[tuple[Widget, Mapping[str, Any], str | None]]) -> list[CachedResult | None]:
-    """``peek`` for each (widget, parameters, key) of a page, at once."""
+    """Each value this process holds fresh, at once, else None (see ``WidgetCache.peek_many``)."""
     return widget_cache.peek_many(wanted)
 
 
