@@ -33,7 +33,6 @@ from widgets.builtin.kpi import Kpi, KpiWidget
 from widgets.builtin.rates import Rates
 from widgets.builtin.statuspage import Component
 from widgets.builtin.table import Share, Table, shares_of
-from widgets.builtin.tabular import DataTable
 from widgets.builtin.uptime import Check
 from widgets.cache import (
     CacheEntry,
@@ -44,6 +43,7 @@ from widgets.cache import (
     widget_cache,
 )
 from widgets.cache.codec import CodecError, dumps, loads, register
+from widgets.tabular import DataTable
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -21,7 +21,6 @@ from hypothesis import strategies as st
 
 import widgets.charts
 from widgets.builtin.kpi import Kpi
-from widgets.builtin.tabular import DataTable, HasDataTable
 from widgets.cache import CacheEntry
 from widgets.cache.codec import dumps, loads
 from widgets.charts import (
@@ -41,6 +40,7 @@ from widgets.charts import (
     tick_label,
     time_ticks,
 )
+from widgets.tabular import DataTable, HasDataTable
 
 SVG = "{http://www.w3.org/2000/svg}"
 START = datetime(2026, 11, 1, tzinfo=UTC)

@@ -25,13 +25,13 @@ from widgets import Dashboard, Tile, dashboards, register
 from widgets.builtin.chart import TimeSeriesWidget, build_bar_chart
 from widgets.builtin.kpi import Kpi, KpiWidget
 from widgets.builtin.table import Table, TableWidget
-from widgets.builtin.tabular import DataTable
 from widgets.cache import widget_cache
 from widgets.embed.signing import embed_path, sign_embed
 from widgets.export import csv_text, export_filename, neutralise
 from widgets.registry import registry
 from widgets.render import WidgetFrame, export_url, loading_frame, render_fragment, widget_url
 from widgets.sources import SourceError, SourcesFailed
+from widgets.tabular import DataTable
 
 SECRET = "auth.view_group"  # any permission a fresh user lacks
 FORMULA_STARTS = "=+-@\t\r"

@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 from django import forms
 
 from widgets.auth import AccessRules
-from widgets.builtin.tabular import DataTable, HasDataTable
+from widgets.tabular import DataTable, HasDataTable
 
 
 class NoParams(forms.Form):

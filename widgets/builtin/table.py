@@ -7,8 +7,8 @@ from typing import ClassVar
 from django.utils.translation import gettext
 
 from widgets.base import Widget
-from widgets.builtin.tabular import Cell, DataTable
 from widgets.charts import format_decimal
+from widgets.tabular import Cell, DataTable
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ A builder lays a chart out in SVG user units (``scales``: nice value ticks
 that include zero, time ticks on calendar boundaries in the active time zone);
 its template (``widgets/charts/<kind>.html``, named by ``chart.template_name``)
 only places the marks. Every chart has a hover ``<title>`` per mark, a data
-table fallback, and ``as_data_table()`` (a ``widgets.builtin.tabular.DataTable``).
+table fallback, and ``as_data_table()`` (a ``widgets.tabular.DataTable``).
 
 - ``scales``: ``nice_ticks``, ``tick_label``, ``time_ticks``, ``LinearScale``, ``BandScale``;
   ``format_decimal``, a number in the active language

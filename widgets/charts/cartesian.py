@@ -19,7 +19,6 @@ from typing import ClassVar, Protocol
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
-from widgets.builtin.tabular import DataTable
 from widgets.charts.marks import Band, Bar, LegendEntry, Point, SeriesMarks, TableRow, colour_of
 from widgets.charts.scales import (
     BandScale,
@@ -32,6 +31,7 @@ from widgets.charts.scales import (
     tick_label,
     time_ticks,
 )
+from widgets.tabular import DataTable
 
 WIDTH, HEIGHT = 600, 240
 LEFT, RIGHT, TOP, BOTTOM = 56, 16, 14, 30  # room for the value labels on the left, the time labels below

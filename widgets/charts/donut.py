@@ -7,10 +7,10 @@ from typing import ClassVar
 
 from django.utils.translation import gettext
 
-from widgets.builtin.tabular import DataTable
 from widgets.charts.cartesian import FormatValue, capitalised, no_data_summary, value_formatter
 from widgets.charts.marks import TableRow, colour_of
 from widgets.charts.scales import compact_number, format_decimal
+from widgets.tabular import DataTable
 
 SIZE = 200
 CENTRE = SIZE / 2

@@ -7,7 +7,6 @@ from typing import ClassVar
 
 from django.utils.translation import gettext
 
-from widgets.builtin.tabular import DataTable
 from widgets.charts.cartesian import (
     FormatValue,
     Window,
@@ -20,6 +19,7 @@ from widgets.charts.cartesian import (
 )
 from widgets.charts.marks import Point
 from widgets.charts.scales import Interval, LinearScale, bucket_labels, nice_ticks
+from widgets.tabular import DataTable
 
 WIDTH, HEIGHT = 120, 32
 PAD = 3  # room for the last point's dot

@@ -4,7 +4,7 @@
 - ``views``: the export endpoint, through the widget's access rules, parameters form and cached load.
 
 What a widget exports is its ``Widget.data_table(value)``: by default the first
-value of its loaded context with ``as_data_table()`` (``widgets.builtin.tabular``).
+value of its loaded context with ``as_data_table()`` (``widgets.tabular``).
 The menu linking to them is the frame's (``WidgetFrame.export_links``, ``widgets.render``).
 """
 

@@ -24,8 +24,8 @@ from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 
 from widgets.base import query_values
-from widgets.builtin.tabular import Cell, DataTable
 from widgets.render import EXPORT_FORMATS, ExportFormat
+from widgets.tabular import Cell, DataTable
 
 
 def is_export_format(name: str) -> TypeGuard[ExportFormat]:
